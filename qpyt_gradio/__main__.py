@@ -1,0 +1,7 @@
+"""``python -m qpyt_gradio``: start Qpyt-UI."""
+
+import sys
+
+from qpyt_gradio.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Bricks: each is a tab of the page built around one plain function."""

@@ -1,0 +1,189 @@
+"""The Generate brick: text to image on any engine, with progress, live preview and Cancel.
+
+``/generate`` is its API: keyword parameters ``prompt, negative_prompt, model, width,
+height, steps, guidance, seed, num_images``; it returns the images and the parameters
+actually used (seeds included). The API takes plain fields, so every bad value reaches the
+brick's own validation and gets its named message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from qpyt_gradio.bricks.recall import recall_from_image
+from qpyt_gradio.context import AppContext
+from qpyt_gradio.engines import MAX_GUIDANCE, MAX_IMAGES, MAX_STEPS, MIN_SIDE
+from qpyt_gradio.errors import GenerationCancelled
+from qpyt_gradio.generation.request import GenerateParams, prepare
+from qpyt_gradio.generation.streaming import StepEvent, stream
+from qpyt_gradio.spaces_gpu import on_gpu
+from qpyt_gradio.ui.errors import user_errors
+from qpyt_gradio.ui.sidebar import Sidebar, memory_panel
+
+GPU_QUEUE = {"concurrency_id": "gpu", "concurrency_limit": 1}
+HISTORY_LIMIT = 200
+
+
+@on_gpu
+def run_generation(
+    ctx: AppContext, params: GenerateParams, session: str, progress: gr.Progress
+) -> Iterator[tuple[Any, Any]]:
+    """Validate, then sample in a worker; yield (gallery, parameters) updates: previews, then the result."""
+    from qpyt_gradio.generation.txt2img import generate  # torch and diffusers: first use only
+
+    spec = ctx.catalog.resolve(params.model)
+    prepared = prepare(params, spec, ctx.settings.max_side)
+    for note in prepared.notes:
+        gr.Warning(note)
+    registry = ctx.registry
+    cancel = ctx.jobs.open(session)
+    progress(0, desc=f"Preparing {spec.name}")
+    try:
+        job = lambda reporter: generate(registry, prepared, ctx.settings.outputs_dir, reporter, cancel, ctx.live_preview)
+        for event in stream(job, cancel):
+            if isinstance(event, StepEvent):
+                progress((event.done, event.total), desc="Sampling", unit="steps")
+                if event.preview is not None:
+                    yield [event.preview], gr.skip()
+            else:
+                yield [str(path) for path in event.paths], event.parameters
+    except GenerationCancelled as stopped:
+        gr.Info(str(stopped))
+        yield gr.skip(), {**prepared.params.to_json(), "cancelled": True, "message": str(stopped)}
+    finally:
+        ctx.jobs.close(session, cancel)
+
+
+def build_generate(ctx: AppContext, sidebar: Sidebar, history: gr.Gallery) -> None:
+    """The Generate tab, wired to the sidebar's model picker and the page's history gallery."""
+    spec = ctx.catalog.resolve(sidebar.model.value)
+    defaults = spec.defaults
+    multiple = spec.engine.size_multiple
+    with gr.Row(equal_height=False, elem_id="qpyt-generate-brick"):
+        with gr.Column(scale=3):
+            prompt = gr.Textbox(label="Prompt", lines=3, placeholder="Describe the image… (Ctrl+Enter generates)", elem_id="qpyt-prompt")
+            negative = gr.Textbox(label="Negative prompt", lines=1, interactive=spec.engine.negative_prompt, elem_id="qpyt-negative")
+            with gr.Row():
+                width = gr.Slider(MIN_SIDE, ctx.settings.max_side, defaults.width, step=multiple, label="Width")
+                height = gr.Slider(MIN_SIDE, ctx.settings.max_side, defaults.height, step=multiple, label="Height")
+            with gr.Row():
+                steps = gr.Slider(1, MAX_STEPS, defaults.steps, step=1, label="Steps")
+                guidance = gr.Slider(0, MAX_GUIDANCE, defaults.guidance, step=0.1, label="Guidance")
+            with gr.Row():
+                seed = gr.Number(-1, label="Seed (−1 = random)", precision=0, minimum=-1, elem_id="qpyt-seed")
+                random_seed = gr.Button("🎲 Random", size="sm")
+                reuse_seed = gr.Button("♻ Reuse last seed", size="sm")
+                count = gr.Slider(1, MAX_IMAGES, 1, step=1, label="Images")
+            engine_note = gr.Markdown(_engine_note(spec))
+            with gr.Accordion("Load parameters from an image", open=False):
+                source = gr.File(label="PNG from Qpyt-UI or AUTOMATIC1111", file_types=[".png"], type="filepath")
+        with gr.Column(scale=2):
+            with gr.Row():
+                run = gr.Button("Generate", variant="primary", elem_id="qpyt-generate")
+                cancel = gr.Button("Cancel", variant="stop", elem_id="qpyt-cancel")
+            gallery = gr.Gallery(label="Result", format="png", columns=2, height=520, elem_id="qpyt-result")
+            summary = gr.Markdown(elem_id="qpyt-summary")
+            with gr.Accordion("Parameters used", open=False):
+                used = gr.JSON(elem_id="qpyt-parameters")
+    history_state = gr.State([])
+    fields = [prompt, negative, sidebar.model, width, height, steps, guidance, seed, count]
+
+    @user_errors
+    def generate_in_page(
+        prompt, negative_prompt, model, width, height, steps, guidance, seed, num_images, past,
+        request: gr.Request, progress=gr.Progress(track_tqdm=True),
+    ):
+        params = GenerateParams(prompt, negative_prompt, model, width, height, steps, guidance, seed, num_images)
+        for images, parameters in run_generation(ctx, params, request.session_hash or "page", progress):
+            if isinstance(parameters, dict) and "files" in parameters:
+                past = (list(images) + list(past))[:HISTORY_LIMIT]
+                yield images, parameters, _summary(parameters), past, past
+            else:
+                yield images, parameters, gr.skip(), gr.skip(), gr.skip()
+
+    @user_errors
+    def generate(
+        prompt, negative_prompt, model, width, height, steps, guidance, seed, num_images,
+        request: gr.Request, progress=gr.Progress(track_tqdm=True),
+    ):
+        params = GenerateParams(prompt, negative_prompt, model, width, height, steps, guidance, seed, num_images)
+        yield from run_generation(ctx, params, request.session_hash or "api", progress)
+
+    def stop(request: gr.Request) -> None:
+        if ctx.jobs.cancel(request.session_hash or "page"):
+            gr.Info("Cancelling: the job stops after the current step.")
+
+    private = {"api_visibility": "private"}
+    page_event = run.click(
+        generate_in_page, [*fields, history_state], [gallery, used, summary, history, history_state], **GPU_QUEUE, **private
+    )
+    page_event.then(lambda: memory_panel(ctx), None, sidebar.memory_outputs, show_progress="hidden", **private)
+    cancel.click(stop, None, None, queue=False, **private)
+
+    api_defaults = [defaults.width, defaults.height, defaults.steps, defaults.guidance, -1, 1]
+    api_fields = [
+        gr.Textbox("", visible=False), gr.Textbox("", visible=False), gr.Textbox(spec.name, visible=False),
+        *(gr.Number(value, visible=False) for value in api_defaults),
+    ]
+    api_trigger = gr.Button(visible=False)
+    api_trigger.click(generate, api_fields, [gallery, used], api_name="generate", **GPU_QUEUE)
+
+    random_seed.click(lambda: -1, None, seed, **private)
+    reuse_seed.click(_last_seed, used, seed, **private)
+    sidebar.model.input(_apply_model(ctx), sidebar.model, [width, height, steps, guidance, negative, engine_note], **private)
+    source.upload(_recall(ctx), source, fields, **private)
+
+
+def _summary(parameters: dict[str, Any]) -> str:
+    seeds = parameters.get("seeds", [])
+    seed_text = str(seeds[0]) if len(seeds) == 1 else f"{seeds[0]}–{seeds[-1]}"
+    return f"**Seed {seed_text}** · {parameters['width']}×{parameters['height']} · {parameters['steps']} steps · {parameters['model']}"
+
+
+def _last_seed(parameters: dict[str, Any] | None) -> Any:
+    if not parameters or "seed" not in parameters:
+        gr.Warning("Generate an image first: there is no seed to reuse yet.")
+        return gr.skip()
+    return parameters["seed"]
+
+
+def _engine_note(spec: Any) -> str:
+    note = f"*{spec.engine_variant.label}*: {spec.engine.guidance_note}"
+    if spec.demo:
+        note = "**Demo model: tiny random weights, it draws noise.** " + note
+    return note
+
+
+def _apply_model(ctx: AppContext):
+    @user_errors
+    def apply(name: str) -> tuple[Any, ...]:
+        spec = ctx.catalog.resolve(name)
+        defaults, engine = spec.defaults, spec.engine
+        return (
+            gr.update(value=defaults.width, step=engine.size_multiple),
+            gr.update(value=defaults.height, step=engine.size_multiple),
+            defaults.steps,
+            defaults.guidance,
+            gr.update(interactive=engine.negative_prompt, placeholder="" if engine.negative_prompt else f"{engine.label} takes no negative prompt"),
+            _engine_note(spec),
+        )
+
+    return apply
+
+
+def _recall(ctx: AppContext):
+    @user_errors
+    def recall(path: str | None) -> tuple[Any, ...]:
+        if not path:
+            return tuple(gr.skip() for _ in range(9))
+        values, message = recall_from_image(Path(path), ctx.catalog)
+        if message:
+            gr.Warning(message)
+        order = ["prompt", "negative_prompt", "model", "width", "height", "steps", "guidance", "seed", "num_images"]
+        return tuple(values[key] if key in values else gr.skip() for key in order)
+
+    return recall

@@ -1,0 +1,56 @@
+"""Command line: ``python app.py [options]`` or ``python -m qpyt_gradio [options]``."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from collections.abc import Sequence
+
+from qpyt_gradio.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("qpyt_gradio")
+
+
+def prepare_environment() -> None:
+    """Process-wide defaults that must be set before Gradio is imported."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+def warm_up(context: object) -> None:
+    """Import torch and diffusers in the background once the page is served, so the first click is quicker."""
+
+    def work() -> None:
+        registry = context.registry  # type: ignore[attr-defined]
+        _ = registry.device
+        import qpyt_gradio.generation.txt2img  # noqa: F401
+
+    threading.Thread(target=work, name="qpyt-warm-up", daemon=True).start()
+
+
+def serve(settings: Settings) -> None:
+    """Build the page for ``settings`` and serve it until interrupted."""
+    from qpyt_gradio.context import AppContext
+    from qpyt_gradio.ui.page import build_app, launch_options
+
+    context = AppContext.from_settings(settings)
+    app = build_app(context)
+    if settings.host not in ("127.0.0.1", "localhost", "::1") and settings.auth is None:
+        log.warning("Listening on %s without --auth: anyone on this network can use the GPU.", settings.host)
+    app.launch(prevent_thread_lock=True, **launch_options(context))
+    warm_up(context)
+    app.block_thread()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    prepare_environment()
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings(argv)
+    except SettingsError as problem:
+        print(f"qpyt-ui: {problem}", file=sys.stderr)
+        return 2
+    serve(settings)
+    return 0

@@ -1,0 +1,116 @@
+"""The Generate brick's parameters and the one validation layer they go through.
+
+Values arrive from the page, the API or a workflow file; :func:`prepare` checks them
+against the engine's needs, snaps sizes to the multiple the engine needs (saying so), picks
+the seeds, and refuses anything else with a sentence the user can act on.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from qpyt_gradio.engines import MAX_GUIDANCE, MAX_IMAGES, MAX_STEPS, MIN_SIDE
+from qpyt_gradio.errors import InvalidInput
+from qpyt_gradio.models.catalog import ModelSpec
+
+MAX_PROMPT_CHARS = 4000
+SEED_LIMIT = 2**32
+
+
+@dataclass(frozen=True)
+class GenerateParams:
+    """What a user asks the Generate brick for; field names are the API's keyword names."""
+
+    prompt: str
+    negative_prompt: str = ""
+    model: str = ""
+    width: int = 1024
+    height: int = 1024
+    steps: int = 30
+    guidance: float = 6.0
+    seed: int = -1
+    num_images: int = 1
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PreparedGeneration:
+    """Validated parameters, the model they run on, one seed per image, and notes for the user."""
+
+    params: GenerateParams
+    spec: ModelSpec
+    seeds: tuple[int, ...]
+    notes: tuple[str, ...]
+
+
+def _whole(name: str, value: Any, low: int, high: int) -> int:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{name} must be a whole number, not {value!r}.") from None
+    if not number.is_integer():
+        raise InvalidInput(f"{name} must be a whole number, not {value}.")
+    if not low <= number <= high:
+        raise InvalidInput(f"{name} {int(number)} is out of range: use {low} to {high}.")
+    return int(number)
+
+
+def _decimal(name: str, value: Any, low: float, high: float) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{name} must be a number, not {value!r}.") from None
+    if not low <= number <= high:
+        raise InvalidInput(f"{name} {number:g} is out of range: use {low:g} to {high:g}.")
+    return number
+
+
+def _snap(name: str, value: int, multiple: int, high: int, engine_label: str, notes: list[str]) -> int:
+    nearest = (value + multiple // 2) // multiple * multiple
+    snapped = max(multiple, min(high - high % multiple, nearest))
+    if snapped != value:
+        notes.append(f"{name} {value} → {snapped}: {engine_label} needs multiples of {multiple}.")
+    return snapped
+
+
+def prepare(params: GenerateParams, spec: ModelSpec, max_side: int) -> PreparedGeneration:
+    """Check ``params`` for ``spec``'s engine; raise :class:`InvalidInput` with the fix when wrong."""
+    engine = spec.engine
+    notes: list[str] = []
+    prompt = (params.prompt or "").strip()
+    if not prompt:
+        raise InvalidInput("The prompt is empty: describe the image you want.")
+    if len(prompt) > MAX_PROMPT_CHARS:
+        raise InvalidInput(f"The prompt has {len(prompt):,} characters; shorten it to {MAX_PROMPT_CHARS:,} or fewer.")
+    negative = (params.negative_prompt or "").strip()
+    if negative and not engine.negative_prompt:
+        notes.append(f"{engine.label} takes no negative prompt: it was ignored.")
+        negative = ""
+    width = _whole("Width", params.width, MIN_SIDE, max_side)
+    height = _whole("Height", params.height, MIN_SIDE, max_side)
+    width = _snap("Width", width, engine.size_multiple, max_side, engine.label, notes)
+    height = _snap("Height", height, engine.size_multiple, max_side, engine.label, notes)
+    steps = _whole("Steps", params.steps, 1, MAX_STEPS)
+    guidance = _decimal("Guidance", params.guidance, 0.0, MAX_GUIDANCE)
+    count = _whole("Number of images", params.num_images, 1, MAX_IMAGES)
+    seed = _whole("Seed", params.seed, -1, SEED_LIMIT - 1)
+    if seed == -1:
+        seed = secrets.randbelow(SEED_LIMIT)
+    seeds = tuple((seed + index) % SEED_LIMIT for index in range(count))
+    checked = replace(
+        params,
+        prompt=prompt,
+        negative_prompt=negative,
+        model=spec.name,
+        width=width,
+        height=height,
+        steps=steps,
+        guidance=guidance,
+        seed=seed,
+        num_images=count,
+    )
+    return PreparedGeneration(checked, spec, seeds, tuple(notes))

@@ -1,0 +1,263 @@
+"""The registry: the only code that decides which models are in memory and where.
+
+* At most one image pipeline is resident. Asking for another model releases the previous
+  one completely before the new one loads, so peak memory is that of the larger, not the sum.
+* Asking twice for the same model loads it once; img2img / inpaint variants are derived
+  with ``from_pipe`` and share its weights.
+* Helpers (captioning, translation, prompt enhancement, background removal...) are loaded
+  lazily and released before any image pipeline runs; memory is freed at each shift.
+* One lock serialises jobs, so two requests never fight over the GPU.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import weakref
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from qpyt_gradio.engines import Task
+from qpyt_gradio.models.catalog import Catalog, ModelSpec
+from qpyt_gradio.models.loading import derive_pipeline, load_pipeline
+from qpyt_gradio.models.memory import (
+    Decision,
+    DeviceInfo,
+    Footprint,
+    Strategy,
+    apply_strategy,
+    choose_strategy,
+    dtype_for,
+    free_memory,
+    module_bytes,
+    module_device,
+    probe_device,
+)
+
+PipelineLoader = Callable[[ModelSpec, torch.dtype], Any]
+
+
+@dataclass(frozen=True)
+class HelperSpec:
+    """A small model used around generation; ``load`` builds it on the CPU."""
+
+    kind: str
+    label: str
+    load: Callable[[], Any]
+    prefers_accelerator: bool = False
+
+
+@dataclass(frozen=True)
+class ResidentModel:
+    """One line of the memory panel."""
+
+    name: str
+    role: str
+    placement: str
+    bytes: int
+
+
+@dataclass
+class _Resident:
+    spec: ModelSpec
+    decision: Decision
+    pipelines: dict[Task, Any]
+    active_task: Task = "txt2img"
+    attachments: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ImageJob:
+    """What a brick gets for one generation: the pipeline and its cached attachments."""
+
+    spec: ModelSpec
+    pipeline: Any
+    decision: Decision
+    _attachments: dict[str, Any]
+
+    def attachment(self, key: str, build: Callable[[], Any]) -> Any:
+        """A value derived from the loaded model (e.g. a preview decoder), built once per load."""
+        if key not in self._attachments:
+            self._attachments[key] = build()
+        return self._attachments[key]
+
+
+class Registry:
+    """Owns every model of the app. Thread-safe; one job at a time."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        requested_strategy: str = "auto",
+        device: DeviceInfo | None = None,
+        loader: PipelineLoader = load_pipeline,
+    ) -> None:
+        self.catalog = catalog
+        self.requested_strategy = requested_strategy
+        self._device = device
+        self._loader = loader
+        self._lock = threading.RLock()
+        self._resident: _Resident | None = None
+        self._helper_specs: dict[str, HelperSpec] = {}
+        self._helpers: dict[str, Any] = {}
+        self._live_pipelines: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._last_shift: str | None = None
+        self.load_counts: Counter[str] = Counter()
+
+    @property
+    def device(self) -> DeviceInfo:
+        if self._device is None:
+            self._device = probe_device()
+        return self._device
+
+    # ------------------------------------------------------------------ image pipelines
+
+    @contextlib.contextmanager
+    def image_job(self, model_name: str, task: Task = "txt2img") -> Iterator[ImageJob]:
+        """Hold the lock and yield the ready pipeline of ``model_name`` for ``task``.
+
+        Helpers are released (and memory freed) first; the model is loaded only if it is not
+        already the resident one.
+        """
+        spec = self.catalog.resolve(model_name)
+        with self._lock:
+            self._shift("image")
+            self.release_helpers()
+            resident = self._ensure_resident(spec)
+            pipeline = self._pipeline_for(resident, task)
+            try:
+                yield ImageJob(spec, pipeline, resident.decision, resident.attachments)
+            finally:
+                if resident.decision.strategy is Strategy.MODEL_OFFLOAD:
+                    pipeline.maybe_free_model_hooks()
+
+    def _ensure_resident(self, spec: ModelSpec) -> _Resident:
+        if self._resident is not None and self._resident.spec == spec:
+            return self._resident
+        self.release_image_pipeline()
+        pipeline = self._loader(spec, dtype_for(self.device, self.requested_strategy))
+        self.load_counts[spec.name] += 1
+        self._live_pipelines.add(pipeline)
+        decision = self._decide(spec, pipeline)
+        try:
+            apply_strategy(pipeline, decision, self.device)
+        except Exception:
+            del pipeline
+            free_memory()
+            raise
+        self._resident = _Resident(spec, decision, {"txt2img": pipeline})
+        return self._resident
+
+    def _decide(self, spec: ModelSpec, pipeline: Any) -> Decision:
+        sizes = [module_bytes(component) for component in _modules(pipeline)]
+        if self.device.kind == "cuda":
+            self._device = probe_device()
+        footprint = Footprint(sum(sizes), max(sizes, default=0))
+        return choose_strategy(self.device, footprint, spec.engine.working_memory_bytes, self.requested_strategy)
+
+    def _pipeline_for(self, resident: _Resident, task: Task) -> Any:
+        if task not in resident.pipelines:
+            variant = derive_pipeline(resident.pipelines["txt2img"], resident.spec, task)
+            self._live_pipelines.add(variant)
+            resident.pipelines[task] = variant
+        pipeline = resident.pipelines[task]
+        if task != resident.active_task and resident.decision.strategy is Strategy.MODEL_OFFLOAD:
+            apply_strategy(pipeline, resident.decision, self.device)
+        resident.active_task = task
+        return pipeline
+
+    def release_image_pipeline(self) -> None:
+        """Drop the resident image pipeline and every variant, hooks included; free memory."""
+        with self._lock:
+            resident, self._resident = self._resident, None
+            if resident is None:
+                return
+            for pipeline in resident.pipelines.values():
+                if resident.decision.strategy is not Strategy.CPU:
+                    pipeline.remove_all_hooks()
+            resident.pipelines.clear()
+            resident.attachments.clear()
+            del resident
+            free_memory()
+
+    def set_requested_strategy(self, requested: str) -> None:
+        """Change the memory strategy; the resident pipeline is released if it was placed differently."""
+        with self._lock:
+            if requested != self.requested_strategy:
+                self.requested_strategy = requested
+                self.release_image_pipeline()
+
+    def live_pipeline_count(self) -> int:
+        """Image pipelines (variants included) still alive in this process, after a garbage collection."""
+        free_memory()
+        return len(self._live_pipelines)
+
+    # ------------------------------------------------------------------ helpers
+
+    def register_helper(self, helper: HelperSpec) -> None:
+        self._helper_specs[helper.kind] = helper
+
+    @contextlib.contextmanager
+    def helper(self, kind: str) -> Iterator[Any]:
+        """Hold the lock and yield helper ``kind``, loading it on first use."""
+        try:
+            spec = self._helper_specs[kind]
+        except KeyError:
+            raise KeyError(f"no helper {kind!r} is registered") from None
+        with self._lock:
+            self._shift("helper")
+            if kind not in self._helpers:
+                model = spec.load()
+                if spec.prefers_accelerator and self.device.has_accelerator:
+                    model = model.to(self.device.torch_device)
+                self._helpers[kind] = model
+                self.load_counts[f"helper:{kind}"] += 1
+            yield self._helpers[kind]
+
+    def release_helpers(self) -> None:
+        """Drop every resident helper and free memory."""
+        with self._lock:
+            if self._helpers:
+                self._helpers.clear()
+                free_memory()
+
+    def _shift(self, kind: str) -> None:
+        if self._last_shift not in (None, kind):
+            free_memory()
+        self._last_shift = kind
+
+    # ------------------------------------------------------------------ reporting
+
+    def unload_all(self) -> None:
+        """Release everything: image pipeline and helpers."""
+        with self._lock:
+            self.release_helpers()
+            self.release_image_pipeline()
+
+    def report(self) -> list[ResidentModel]:
+        """What is loaded, where, and how many bytes (a snapshot; does not wait for running jobs)."""
+        rows: list[ResidentModel] = []
+        resident = self._resident
+        if resident is not None:
+            base = resident.pipelines.get("txt2img")
+            if base is not None:
+                placement = f"{resident.decision.strategy.value} · " + ", ".join(
+                    sorted({module_device(module) for module in _modules(base)})
+                )
+                size = sum(module_bytes(module) for module in _modules(base))
+                rows.append(ResidentModel(resident.spec.name, "image pipeline", placement, size))
+        for kind, model in list(self._helpers.items()):
+            label = self._helper_specs[kind].label
+            modules = [model] if isinstance(model, torch.nn.Module) else _modules(model)
+            placement = ", ".join(sorted({module_device(module) for module in modules})) or "cpu"
+            rows.append(ResidentModel(label, "helper", placement, sum(module_bytes(module) for module in modules)))
+        return rows
+
+
+def _modules(pipeline: Any) -> list[torch.nn.Module]:
+    components = getattr(pipeline, "components", {}) or {}
+    return [component for component in components.values() if isinstance(component, torch.nn.Module)]

@@ -1,0 +1,54 @@
+"""Saving images: dated folders, readable unique names, atomic writes.
+
+An image is written to a temporary file in its final folder and then linked into place
+under a name that does not exist yet, so a crash never leaves a half-written PNG and two
+jobs never overwrite each other's files.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
+
+SLUG_LENGTH = 40
+
+
+def slug(text: str) -> str:
+    """A short file-name-safe form of a prompt: lowercase words joined by dashes."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    joined = "-".join(words)[:SLUG_LENGTH].strip("-")
+    return joined or "image"
+
+
+def save_png(image: Image.Image, outputs_dir: Path, stem: str, info: PngInfo | None = None, now: datetime | None = None) -> Path:
+    """Write ``image`` as ``outputs_dir/YYYY-MM-DD/HHMMSS-<stem>.png`` (suffixed -2, -3... if taken)."""
+    now = now or datetime.now()
+    folder = outputs_dir / now.strftime("%Y-%m-%d")
+    folder.mkdir(parents=True, exist_ok=True)
+    base = f"{now:%H%M%S}-{stem}"
+    handle, temporary = tempfile.mkstemp(prefix=".partial-", suffix=".png", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            image.save(stream, format="PNG", pnginfo=info)
+            stream.flush()
+            os.fsync(stream.fileno())
+        return _link_unique(Path(temporary), folder, base)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+
+
+def _link_unique(temporary: Path, folder: Path, base: str) -> Path:
+    for attempt in range(1, 10_000):
+        candidate = folder / (f"{base}.png" if attempt == 1 else f"{base}-{attempt}.png")
+        try:
+            os.link(temporary, candidate)
+        except FileExistsError:
+            continue
+        return candidate
+    raise FileExistsError(f"no free file name for {base} in {folder}")

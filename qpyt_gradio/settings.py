@@ -1,0 +1,135 @@
+"""The app's settings: one frozen dataclass, read from the environment and the command line.
+
+Command-line flags win over environment variables, which win over the defaults. Nothing
+changes these settings after start-up; what a user changes in the page (the memory
+strategy) lives in the registry, not here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+MEMORY_STRATEGIES = ("auto", "gpu", "model_offload", "group_offload", "sequential_offload", "cpu")
+TRUE_WORDS = {"1", "true", "yes", "on"}
+
+
+class SettingsError(ValueError):
+    """A setting that cannot work; the message says which and what to do."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 7860
+    share: bool = False
+    share_public: bool = False
+    auth: tuple[str, str] | None = None
+    demo: bool = False
+    models_dir: Path = Path("models")
+    outputs_dir: Path = Path("outputs")
+    cache_dir: Path = Path.home() / ".cache" / "qpyt-ui"
+    memory: str = "auto"
+    max_side: int = 2048
+    live_preview: bool = True
+
+    @property
+    def demo_models_dir(self) -> Path:
+        return self.cache_dir / "demo-models"
+
+    def check(self) -> None:
+        """Refuse combinations that would expose or break something, with the fix in the message."""
+        if self.memory not in MEMORY_STRATEGIES:
+            raise SettingsError(f"memory strategy {self.memory!r} is unknown; use one of {', '.join(MEMORY_STRATEGIES)}")
+        if not 1 <= self.port <= 65535:
+            raise SettingsError(f"port {self.port} is out of range 1-65535")
+        if self.share and self.auth is None and not self.share_public:
+            raise SettingsError(
+                "--share makes a public link to this machine's GPU. Add --auth user:password, "
+                "or --share-public if anyone with the link may use it."
+            )
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """``user:password`` -> (user, password); empty -> None."""
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise SettingsError("--auth takes user:password (both parts non-empty)")
+    return user, password
+
+
+def _argument_parser(defaults: Settings) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qpyt-ui", description="Qpyt-UI, a local generative-imaging studio.")
+    parser.add_argument("--host", default=defaults.host, help="address to listen on (default %(default)s)")
+    parser.add_argument("--port", type=int, default=defaults.port, help="port (default %(default)s)")
+    parser.add_argument("--share", action="store_true", default=defaults.share, help="create a public Gradio link")
+    parser.add_argument(
+        "--share-public", action="store_true", default=defaults.share_public, help="allow --share without --auth"
+    )
+    parser.add_argument("--auth", default=None, help="user:password required to open the page")
+    parser.add_argument("--demo", action="store_true", default=defaults.demo, help="register tiny offline demo models")
+    parser.add_argument("--models-dir", type=Path, default=defaults.models_dir, help="diffusers folders and .safetensors")
+    parser.add_argument("--outputs-dir", type=Path, default=defaults.outputs_dir, help="where images are saved")
+    parser.add_argument("--cache-dir", type=Path, default=defaults.cache_dir, help="demo models and other caches")
+    parser.add_argument("--memory", choices=MEMORY_STRATEGIES, default=defaults.memory, help="memory strategy")
+    parser.add_argument("--max-side", type=int, default=defaults.max_side, help="largest width/height allowed")
+    parser.add_argument(
+        "--no-live-preview", dest="live_preview", action="store_false", default=defaults.live_preview,
+        help="do not show images while sampling",
+    )
+    return parser
+
+
+def _from_environment(environ: Mapping[str, str]) -> tuple[Settings, str | None]:
+    base = Settings()
+
+    def flag(name: str, default: bool) -> bool:
+        value = environ.get(name)
+        return default if value is None else value.strip().lower() in TRUE_WORDS
+
+    try:
+        port = int(environ.get("QPYT_PORT") or environ.get("GRADIO_SERVER_PORT") or base.port)
+        max_side = int(environ.get("QPYT_MAX_SIDE") or base.max_side)
+    except ValueError as error:
+        raise SettingsError(f"QPYT_PORT, GRADIO_SERVER_PORT and QPYT_MAX_SIDE take whole numbers ({error})") from None
+    settings = Settings(
+        host=environ.get("QPYT_HOST") or environ.get("GRADIO_SERVER_NAME") or base.host,
+        port=port,
+        share=flag("QPYT_SHARE", base.share),
+        share_public=flag("QPYT_SHARE_PUBLIC", base.share_public),
+        demo=flag("QPYT_DEMO", base.demo),
+        models_dir=Path(environ.get("QPYT_MODELS_DIR") or base.models_dir),
+        outputs_dir=Path(environ.get("QPYT_OUTPUTS_DIR") or base.outputs_dir),
+        cache_dir=Path(environ.get("QPYT_CACHE_DIR") or base.cache_dir),
+        memory=environ.get("QPYT_MEMORY") or base.memory,
+        max_side=max_side,
+        live_preview=flag("QPYT_LIVE_PREVIEW", base.live_preview),
+    )
+    return settings, environ.get("QPYT_AUTH")
+
+
+def load_settings(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from ``environ`` (default ``os.environ``) overridden by ``argv``; checked."""
+    from_env, env_auth = _from_environment(os.environ if environ is None else environ)
+    arguments = _argument_parser(from_env).parse_args(argv)
+    settings = Settings(
+        host=arguments.host,
+        port=arguments.port,
+        share=arguments.share,
+        share_public=arguments.share_public,
+        auth=parse_auth(arguments.auth or env_auth),
+        demo=arguments.demo,
+        models_dir=arguments.models_dir,
+        outputs_dir=arguments.outputs_dir,
+        cache_dir=arguments.cache_dir,
+        memory=arguments.memory,
+        max_side=arguments.max_side,
+        live_preview=arguments.live_preview,
+    )
+    settings.check()
+    return settings

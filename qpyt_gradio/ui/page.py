@@ -1,0 +1,74 @@
+"""Assemble the page: sidebar, one tab per brick, and the gallery of this session's outputs."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from qpyt_gradio import __version__
+from qpyt_gradio.bricks.generate import build_generate
+from qpyt_gradio.context import AppContext
+from qpyt_gradio.ui import assets
+from qpyt_gradio.ui.sidebar import Sidebar, build_sidebar
+
+BrickBuilder = Callable[[AppContext, Sidebar, gr.Gallery], None]
+BRICKS: tuple[tuple[str, BrickBuilder], ...] = (("Generate", build_generate),)
+
+DEMO_BANNER = (
+    "**Demo mode** — the `demo-*` models are tiny random networks built on this machine: they draw noise, "
+    "fast, with no download and no GPU, so that every part of the app can be tried."
+)
+
+
+def build_app(ctx: AppContext) -> gr.Blocks:
+    """The whole Blocks page for ``ctx``; launch it with :func:`launch_options`."""
+    with gr.Blocks(title="Qpyt-UI", fill_width=True, analytics_enabled=False) as app:
+        sidebar = build_sidebar(ctx)
+        gr.Markdown(f"## Qpyt-UI <small>{__version__}</small>")
+        if ctx.settings.demo:
+            gr.Markdown(DEMO_BANNER, elem_id="qpyt-demo-banner")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=4):
+                history = gr.Gallery(
+                    label="This session's outputs", format="png", columns=8, rows=1, height=200, object_fit="cover",
+                    preview=False, render=False, elem_id="qpyt-history",
+                )
+                with gr.Tabs():
+                    for label, build in BRICKS:
+                        with gr.Tab(label):
+                            build(ctx, sidebar, history)
+                history.render()
+    app.queue(default_concurrency_limit=4)
+    return app
+
+
+def launch_options(ctx: AppContext) -> dict[str, Any]:
+    """Keyword arguments of ``Blocks.launch`` for ``ctx``'s settings."""
+    settings = ctx.settings
+    settings.outputs_dir.mkdir(parents=True, exist_ok=True)
+    return {
+        "allowed_paths": _outputs_to_allow(settings.outputs_dir),
+        "server_name": settings.host,
+        "server_port": settings.port,
+        "share": settings.share,
+        "auth": settings.auth,
+        "theme": assets.THEME,
+        "css": assets.CSS,
+        "js": assets.JS,
+        "footer_links": ["api", "settings"],
+    }
+
+
+def _outputs_to_allow(outputs_dir: Path) -> list[str]:
+    """Gradio hands out files from the working and temp folders through its cache, unguessably.
+
+    Only an outputs folder elsewhere has to be allowed explicitly (and is then served as is).
+    """
+    folder = outputs_dir.resolve()
+    if folder.is_relative_to(Path.cwd().resolve()) or folder.is_relative_to(Path(tempfile.gettempdir()).resolve()):
+        return []
+    return [str(folder)]

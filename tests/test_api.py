@@ -1,0 +1,104 @@
+"""The served app, started as a user starts it (``python app.py --demo``), driven with gradio_client."""
+
+import concurrent.futures
+
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+from qpyt_gradio.metadata import read_parameters
+
+
+@pytest.fixture(scope="module")
+def client(served_app):
+    return Client(served_app["url"], verbose=False)
+
+
+def generate(client, **values):
+    arguments = {"prompt": "a lighthouse", "model": "demo-sdxl", "width": 64, "height": 64, "steps": 2, "guidance": 3.0, "seed": 5}
+    arguments.update(values)
+    return client.predict(**arguments, api_name="/generate")
+
+
+def test_api_names_are_stable(client):
+    parameters = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/generate"]["parameters"]
+    names = [parameter["parameter_name"] for parameter in parameters]
+    assert names == ["prompt", "negative_prompt", "model", "width", "height", "steps", "guidance", "seed", "num_images"]
+
+
+@pytest.mark.parametrize(
+    ("name", "family"),
+    [("demo-sdxl", "sdxl"), ("demo-flux", "flux"), ("demo-sd3", "sd3"), ("tiny-sd3.safetensors", "sd3")],
+)
+def test_generate_on_each_engine(client, served_app, name, family):
+    images, used = generate(client, prompt=f"a {name} test", model=name, seed=77, num_images=2)
+    assert used["seeds"] == [77, 78] and used["engine"] == family
+    assert len(images) == 2
+    stored = read_parameters(images[1]["image"])
+    assert (stored["seed"], stored["prompt"], stored["model"]) == (78, f"a {name} test", name)
+    assert Image.open(images[0]["image"]).size == (64, 64)
+    saved = sorted(path.name for path in served_app["outputs"].rglob("*.png"))
+    assert set(used["files"]) <= set(saved)
+
+
+def test_eight_jobs_at_once_all_complete_unmixed(client):
+    jobs = {
+        seed: client.submit(prompt=f"job {seed}", model="demo-sd3", width=64, height=64, steps=2, guidance=2.0, seed=seed,
+                            num_images=1, api_name="/generate")
+        for seed in range(100, 108)
+    }
+    for seed, job in jobs.items():
+        images, used = job.result(timeout=300)
+        assert (used["seed"], used["prompt"]) == (seed, f"job {seed}")
+        stored = read_parameters(images[0]["image"])
+        assert (stored["seed"], stored["prompt"]) == (seed, f"job {seed}")
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"prompt": ""}, "prompt is empty"),
+        ({"width": 10000}, "Width 10000 is out of range"),
+        ({"height": 63}, "Height 63 is out of range"),
+        ({"steps": 500}, "Steps 500 is out of range"),
+        ({"guidance": -1}, "Guidance -1 is out of range"),
+        ({"num_images": 20}, "Number of images 20 is out of range"),
+        ({"model": "no-such-model"}, "Unknown model 'no-such-model'"),
+        ({"model": "old-model.ckpt"}, "pickle-based checkpoint"),
+        ({"model": "corrupted.safetensors"}, "corrupted"),
+        ({"model": "truncated-flux.safetensors"}, "truncated"),
+        ({"model": "sd15.safetensors"}, "not a checkpoint of a supported family"),
+        ({"model": "stabilityai/sdxl-turbo"}, "not in the local Hugging Face cache and the Hub cannot be reached"),
+        ({"model": "flux-transformer-only.safetensors"}, "Hub cannot be reached"),
+    ],
+)
+def test_bad_input_gets_a_message_and_the_app_keeps_serving(client, values, message):
+    with pytest.raises(AppError, match=message):
+        generate(client, **values)
+    images, used = generate(client, seed=1)
+    assert len(images) == 1 and used["seed"] == 1
+
+
+def test_a_checkpoint_removed_after_the_scan(client, served_app):
+    (served_app["models"] / "soon-deleted-flux.safetensors").unlink()
+    with pytest.raises(AppError, match="no longer in the models folder"):
+        generate(client, model="soon-deleted-flux.safetensors")
+
+
+def test_snapped_sizes_are_reported(client):
+    images, used = generate(client, model="demo-flux", width=100, height=64)
+    assert used["width"] == 96 and any("Width 100 → 96" in note for note in used["notes"])
+    assert Image.open(images[0]["image"]).size == (96, 64)
+
+
+def test_concurrent_submissions_from_several_clients(served_app):
+    def one(seed):
+        return Client(served_app["url"], verbose=False).predict(
+            prompt=f"client {seed}", model="demo-flux", width=64, height=64, steps=1, guidance=1.0, seed=seed,
+            num_images=1, api_name="/generate",
+        )[1]
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
+        used = list(pool.map(one, [1, 2, 3]))
+    assert [(item["seed"], item["prompt"]) for item in used] == [(1, "client 1"), (2, "client 2"), (3, "client 3")]

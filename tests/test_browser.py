@@ -1,0 +1,59 @@
+"""The page in Debian's Chromium, driven by Playwright: type, generate, see the image, cancel."""
+
+import pytest
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def page(served_app):
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1000})
+        page.goto(served_app["url"])
+        page.wait_for_selector("#qpyt-prompt textarea")
+        yield page
+        browser.close()
+
+
+def history_count(page) -> int:
+    return page.locator("#qpyt-history img").count()
+
+
+def test_type_a_prompt_press_generate_and_see_the_image(page):
+    before = history_count(page)
+    page.fill("#qpyt-prompt textarea", "a red fox in the snow")
+    page.click("#qpyt-generate")
+    page.wait_for_function(f"document.querySelectorAll('#qpyt-history img').length > {before}", timeout=60_000)
+    assert page.locator("#qpyt-result img").count() >= 1
+    assert "Seed" in page.inner_text("#qpyt-summary")
+
+
+def test_ctrl_enter_in_the_prompt_generates(page):
+    before = history_count(page)
+    page.fill("#qpyt-prompt textarea", "a blue boat")
+    page.press("#qpyt-prompt textarea", "Control+Enter")
+    page.wait_for_function(f"document.querySelectorAll('#qpyt-history img').length > {before}", timeout=60_000)
+    assert page.input_value("#qpyt-prompt textarea") == "a blue boat"
+
+
+def test_cancel_stops_a_long_job_and_the_page_stays_ready(page):
+    before = history_count(page)
+    page.fill("#qpyt-prompt textarea", "a very long job")
+    page.locator("input[aria-label='number input for Steps']").fill("150")
+    page.locator("input[aria-label='number input for Width']").fill("512")
+    page.locator("input[aria-label='number input for Height']").fill("512")
+    page.click("#qpyt-generate")
+    page.wait_for_selector(".progress-text, .progress-level", timeout=30_000)
+    page.wait_for_timeout(1500)
+    page.click("#qpyt-cancel")
+    page.wait_for_selector("text=Cancelled after step", timeout=60_000)
+    assert history_count(page) == before
+    page.locator("input[aria-label='number input for Steps']").fill("2")
+    page.click("#qpyt-generate")
+    page.wait_for_function(f"document.querySelectorAll('#qpyt-history img').length > {before}", timeout=60_000)

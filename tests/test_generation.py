@@ -1,0 +1,107 @@
+"""Text-to-image through the app's path: same pixels as bare diffusers, previews, Cancel, saved files."""
+
+import threading
+
+import numpy as np
+import pytest
+import torch
+from diffusers import DiffusionPipeline
+from PIL import Image
+
+from qpyt_gradio.errors import GenerationCancelled
+from qpyt_gradio.generation.request import GenerateParams, prepare
+from qpyt_gradio.generation.txt2img import generate
+from qpyt_gradio.metadata import read_parameters
+from qpyt_gradio.models.registry import Registry
+
+
+class Recorder:
+    def __init__(self, cancel_after: int | None = None, cancel: threading.Event | None = None):
+        self.steps: list[tuple[int, int]] = []
+        self.previews: list[Image.Image] = []
+        self._cancel_after, self._cancel = cancel_after, cancel
+
+    def step(self, done, total, preview):
+        self.steps.append((done, total))
+        if preview is not None:
+            self.previews.append(preview())
+        if self._cancel_after == done:
+            self._cancel.set()
+
+
+@pytest.fixture()
+def registry(catalog):
+    return Registry(catalog)
+
+
+def run(registry, catalog, tmp_path, **values):
+    spec = catalog.resolve(values.get("model", "demo-sdxl"))
+    prepared = prepare(GenerateParams(**values), spec, 2048)
+    return generate(registry, prepared, tmp_path, Recorder())
+
+
+@pytest.mark.parametrize("name", ["demo-sdxl", "demo-flux", "demo-sd3"])
+def test_same_pixels_as_a_bare_diffusers_call(registry, catalog, tmp_path, name):
+    spec = catalog.resolve(name)
+    values = {"prompt": "a red lighthouse at dusk", "model": name, "width": 128, "height": 96, "steps": 3, "guidance": 4.0, "seed": 1234}
+    result = run(registry, catalog, tmp_path, **values)
+    app_pixels = np.asarray(Image.open(result.paths[0]))
+
+    bare = DiffusionPipeline.from_pretrained(spec.location)
+    extra = dict(spec.engine_variant.call_kwargs)
+    image = bare(
+        "a red lighthouse at dusk", width=128, height=96, num_inference_steps=3, guidance_scale=4.0,
+        generator=torch.Generator("cpu").manual_seed(1234), **extra,
+    ).images[0]
+    assert app_pixels.shape == (96, 128, 3)
+    assert np.array_equal(app_pixels, np.asarray(image))
+
+
+def test_batch_images_are_reproducible_alone_from_their_own_seed(registry, catalog, tmp_path):
+    values = {"prompt": "a boat", "model": "demo-sd3", "width": 64, "height": 64, "steps": 2, "guidance": 3.0}
+    batch = run(registry, catalog, tmp_path, seed=10, num_images=3, **values)
+    assert batch.parameters["seeds"] == [10, 11, 12]
+    alone = run(registry, catalog, tmp_path, seed=12, num_images=1, **values)
+    third = np.asarray(Image.open(batch.paths[2]))
+    assert np.array_equal(third, np.asarray(Image.open(alone.paths[0])))
+    assert not np.array_equal(third, np.asarray(Image.open(batch.paths[0])))
+
+
+@pytest.mark.parametrize("name", ["demo-sdxl", "demo-flux"])
+def test_progress_and_live_preview_every_step(registry, catalog, tmp_path, name):
+    spec = catalog.resolve(name)
+    recorder = Recorder()
+    prepared = prepare(GenerateParams("a cat", model=name, width=128, height=64, steps=3, guidance=2, seed=1), spec, 2048)
+    generate(registry, prepared, tmp_path, recorder)
+    assert recorder.steps == [(1, 3), (2, 3), (3, 3)]
+    assert [preview.size for preview in recorder.previews] == [(16, 8)] * 3
+    assert np.asarray(recorder.previews[-1]).std() > 0
+
+
+def test_cancel_stops_between_steps_and_the_app_stays_ready(registry, catalog, tmp_path):
+    spec = catalog.resolve("demo-sdxl")
+    cancel = threading.Event()
+    recorder = Recorder(cancel_after=2, cancel=cancel)
+    prepared = prepare(GenerateParams("a cat", model="demo-sdxl", width=64, height=64, steps=10, seed=1), spec, 2048)
+    with pytest.raises(GenerationCancelled, match="after step 3"):
+        generate(registry, prepared, tmp_path, recorder, cancel)
+    assert len(recorder.steps) == 2
+    assert not list(tmp_path.rglob("*.png"))
+    result = generate(registry, prepared, tmp_path, Recorder())
+    assert len(result.paths) == 1
+    assert registry.live_pipeline_count() == 1
+
+
+def test_saved_images_carry_their_parameters(registry, catalog, tmp_path):
+    result = run(
+        registry, catalog, tmp_path, prompt="a castle, at night", negative_prompt="blurry", model="demo-sdxl",
+        width=72, height=64, steps=2, guidance=5.5, seed=99, num_images=2,
+    )
+    first, second = (read_parameters(path) for path in result.paths)
+    assert (first["seed"], second["seed"]) == (99, 100)
+    assert first["prompt"] == "a castle, at night" and first["negative_prompt"] == "blurry"
+    assert (first["width"], first["height"], first["steps"], first["guidance"], first["model"]) == (72, 64, 2, 5.5, "demo-sdxl")
+    assert result.paths[0].parent.name.count("-") == 2
+    a1111 = Image.open(result.paths[0]).text["parameters"]
+    assert a1111.splitlines()[1] == "Negative prompt: blurry"
+    assert "Steps: 2, Sampler: Euler, CFG scale: 5.5, Seed: 99, Size: 72x64, Model: demo-sdxl" in a1111

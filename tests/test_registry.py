@@ -1,0 +1,114 @@
+"""The registry: one image pipeline at a time, loads once, shares weights, releases helpers."""
+
+import gc
+import weakref
+from pathlib import Path
+
+import pytest
+from transformers import AutoModelForCausalLM
+
+from qpyt_gradio.errors import ModelUnavailable
+from qpyt_gradio.models import tiny
+from qpyt_gradio.models.catalog import ModelSpec
+from qpyt_gradio.models.loading import load_pipeline
+from qpyt_gradio.models.memory import module_bytes
+from qpyt_gradio.models.registry import HelperSpec, Registry
+
+
+@pytest.fixture()
+def registry(catalog):
+    return Registry(catalog, loader=load_pipeline)
+
+
+@pytest.fixture(scope="module")
+def helper_folder(tmp_path_factory):
+    return tiny.ensure_built(tmp_path_factory.mktemp("helper") / "tiny-qwen2", tiny.causal_lm)
+
+
+def helper_spec(folder: Path) -> HelperSpec:
+    return HelperSpec("enhancer", "Tiny Qwen2", lambda: AutoModelForCausalLM.from_pretrained(folder))
+
+
+def test_each_engine_loads_from_a_local_folder(registry):
+    expected = {"demo-sdxl": "StableDiffusionXLPipeline", "demo-flux": "FluxPipeline", "demo-sd3": "StableDiffusion3Pipeline"}
+    for name, class_name in expected.items():
+        with registry.image_job(name) as job:
+            assert type(job.pipeline).__name__ == class_name
+            assert job.decision.strategy.value == "cpu"
+
+
+def test_switching_engines_leaves_exactly_one_pipeline_alive(registry):
+    sequence = ["demo-sdxl", "demo-flux", "demo-sd3", "demo-sdxl"]
+    references = []
+    for name in sequence:
+        with registry.image_job(name) as job:
+            references.append(weakref.ref(job.pipeline))
+        assert registry.live_pipeline_count() == 1
+        assert [row.name for row in registry.report() if row.role == "image pipeline"] == [name]
+    gc.collect()
+    assert [reference() is None for reference in references] == [True, True, True, False]
+    assert registry.load_counts == {"demo-sdxl": 2, "demo-flux": 1, "demo-sd3": 1}
+
+
+def test_same_model_twice_loads_once_and_variants_share_weights(registry):
+    with registry.image_job("demo-sd3") as job:
+        base = job.pipeline
+    for task, class_name in [("img2img", "StableDiffusion3Img2ImgPipeline"), ("inpaint", "StableDiffusion3InpaintPipeline")]:
+        with registry.image_job("demo-sd3", task) as job:
+            assert type(job.pipeline).__name__ == class_name
+            assert job.pipeline.transformer is base.transformer
+            assert job.pipeline.vae is base.vae
+            assert job.pipeline.dtype == base.dtype
+    with registry.image_job("demo-sd3") as job:
+        assert job.pipeline is base
+    assert registry.load_counts["demo-sd3"] == 1
+    del base, job
+    registry.release_image_pipeline()
+    assert registry.live_pipeline_count() == 0
+
+
+def test_helpers_load_lazily_once_and_are_released_before_generation(registry, helper_folder):
+    registry.register_helper(helper_spec(helper_folder))
+    assert registry.load_counts["helper:enhancer"] == 0
+    with registry.helper("enhancer") as model:
+        reference = weakref.ref(model)
+        expected_bytes = module_bytes(model)
+    with registry.helper("enhancer") as model:
+        assert model is reference()
+    del model
+    assert registry.load_counts["helper:enhancer"] == 1
+    assert [(row.name, row.role, row.bytes) for row in registry.report()] == [("Tiny Qwen2", "helper", expected_bytes)]
+
+    with registry.image_job("demo-sdxl"):
+        gc.collect()
+        assert reference() is None
+        assert [row.role for row in registry.report()] == ["image pipeline"]
+    with registry.helper("enhancer"):
+        pass
+    assert registry.load_counts["helper:enhancer"] == 2
+    with pytest.raises(KeyError, match="no helper 'florence'"):
+        with registry.helper("florence"):
+            pass
+
+
+def test_a_model_that_fails_to_load_leaves_the_registry_usable(registry, catalog, tmp_path):
+    broken = tmp_path / "broken-sdxl"
+    broken.mkdir()
+    (broken / "model_index.json").write_text('{"_class_name": "StableDiffusionXLPipeline"}')
+    catalog.add(ModelSpec("broken-sdxl", "folder", str(broken), "sdxl", "base"))
+    with pytest.raises(ModelUnavailable, match="broken-sdxl could not be loaded"):
+        with registry.image_job("broken-sdxl"):
+            pass
+    assert registry.live_pipeline_count() == 0
+    with registry.image_job("demo-flux") as job:
+        assert type(job.pipeline).__name__ == "FluxPipeline"
+
+
+def test_changing_the_strategy_releases_the_resident_pipeline(registry):
+    with registry.image_job("demo-sdxl"):
+        pass
+    registry.set_requested_strategy("cpu")
+    assert registry.report() == []
+    with registry.image_job("demo-sdxl") as job:
+        assert job.decision.strategy.value == "cpu"
+    assert registry.load_counts["demo-sdxl"] == 2

@@ -1,0 +1,42 @@
+"""Settings from environment and flags; refusing an open public link."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qpyt_gradio.settings import SettingsError, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_flags_override_environment():
+    settings = load_settings(["--port", "9000"], {"QPYT_PORT": "8000", "QPYT_DEMO": "1", "QPYT_AUTH": "ann:secret"})
+    assert (settings.port, settings.demo, settings.auth, settings.host) == (9000, True, ("ann", "secret"), "127.0.0.1")
+
+
+def test_share_needs_auth_or_an_explicit_public_choice():
+    with pytest.raises(SettingsError, match="--auth user:password, or --share-public"):
+        load_settings(["--share"], {})
+    assert load_settings(["--share", "--auth", "a:b"], {}).share
+    assert load_settings(["--share", "--share-public"], {}).share_public
+
+
+@pytest.mark.parametrize("auth", ["nopassword", ":x", "user:"])
+def test_malformed_auth(auth):
+    with pytest.raises(SettingsError, match="user:password"):
+        load_settings(["--auth", auth], {})
+
+
+def test_bad_environment_values():
+    with pytest.raises(SettingsError, match="whole numbers"):
+        load_settings([], {"QPYT_PORT": "http"})
+    with pytest.raises(SettingsError, match="memory strategy"):
+        load_settings([], {"QPYT_MEMORY": "turbo"})
+
+
+def test_app_refuses_to_share_without_auth():
+    result = subprocess.run([sys.executable, str(ROOT / "app.py"), "--share"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "--share-public" in result.stderr
