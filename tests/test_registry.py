@@ -38,16 +38,29 @@ def test_each_engine_loads_from_a_local_folder(registry):
 
 
 def test_switching_engines_leaves_exactly_one_pipeline_alive(registry):
-    sequence = ["demo-sdxl", "demo-flux", "demo-sd3", "demo-sdxl"]
-    references = []
-    for name in sequence:
+    previous: list[weakref.ref] = []
+    for name in ["demo-sdxl", "demo-flux", "demo-sd3", "demo-sdxl"]:
         with registry.image_job(name) as job:
-            references.append(weakref.ref(job.pipeline))
+            # The previous model was freed before this one loaded, not at some later collection.
+            assert [reference() for reference in previous] == [None] * len(previous)
+            previous = [weakref.ref(job.pipeline), weakref.ref(job.pipeline.vae)]
+        del job
         assert registry.live_pipeline_count() == 1
         assert [row.name for row in registry.report() if row.role == "image pipeline"] == [name]
-    gc.collect()
-    assert [reference() is None for reference in references] == [True, True, True, False]
     assert registry.load_counts == {"demo-sdxl": 2, "demo-flux": 1, "demo-sd3": 1}
+
+
+def test_release_frees_the_pipeline_at_once_without_another_collection(registry, catalog, tmp_path):
+    from qpyt_gradio.generation.request import GenerateParams, prepare
+    from qpyt_gradio.generation.txt2img import generate
+
+    spec = catalog.resolve("demo-flux")
+    generate(registry, prepare(GenerateParams("a", model=spec.name, width=64, height=64, steps=2, seed=1), spec, 2048), tmp_path)
+    with registry.image_job("demo-flux") as job:
+        transformer = weakref.ref(job.pipeline.transformer)
+    del job
+    registry.release_image_pipeline()
+    assert transformer() is None
 
 
 def test_same_model_twice_loads_once_and_variants_share_weights(registry):

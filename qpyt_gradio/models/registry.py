@@ -176,11 +176,7 @@ class Registry:
             resident, self._resident = self._resident, None
             if resident is None:
                 return
-            for pipeline in resident.pipelines.values():
-                if resident.decision.strategy is not Strategy.CPU:
-                    pipeline.remove_all_hooks()
-            resident.pipelines.clear()
-            resident.attachments.clear()
+            _dismantle(resident)
             del resident
             free_memory()
 
@@ -256,6 +252,19 @@ class Registry:
             placement = ", ".join(sorted({module_device(module) for module in modules})) or "cpu"
             rows.append(ResidentModel(label, "helper", placement, sum(module_bytes(module) for module in modules)))
         return rows
+
+
+def _dismantle(resident: _Resident) -> None:
+    """Remove offload hooks and drop every reference the resident entry holds.
+
+    A function of its own, so that no loop variable outlives it in the caller's frame and
+    keeps a pipeline alive through the garbage collection that follows.
+    """
+    for pipeline in resident.pipelines.values():
+        if resident.decision.strategy is not Strategy.CPU:
+            pipeline.remove_all_hooks()
+    resident.pipelines.clear()
+    resident.attachments.clear()
 
 
 def _modules(pipeline: Any) -> list[torch.nn.Module]:
