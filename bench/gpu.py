@@ -1,0 +1,157 @@
+"""GPU benchmark: full-size SDXL, FLUX.1-dev and SD 3.5 Large with random bf16 weights.
+
+For each engine: sampling speed (it/s) of a bare diffusers call with the whole pipeline on the
+GPU, then the app's generate path under each memory strategy, with its peak VRAM and its speed
+relative to bare diffusers. Stops starting new runs when the time budget is spent, so it ends
+within the budget plus one run (default 420 s: under 8 minutes on an H100).
+
+    python bench/gpu.py [--families sdxl,flux,sd3] [--strategies gpu,model_offload,group_offload,sequential_offload]
+    python bench/gpu.py --dry-run     # CPU, tiny models: checks the harness on any machine
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import queue
+import tempfile
+import time
+from pathlib import Path
+
+from common import catalog_of
+
+import torch
+
+from qpyt_gradio.generation.request import GenerateParams, prepare
+from qpyt_gradio.generation.streaming import QueueReporter
+from qpyt_gradio.generation.txt2img import call_arguments, generate
+from qpyt_gradio.models import tiny
+from qpyt_gradio.models.catalog import ModelSpec
+from qpyt_gradio.models.memory import free_memory
+from qpyt_gradio.models.registry import Registry
+
+VARIANTS = {"sdxl": "base", "flux": "dev", "sd3": "large"}
+TINY = {"sdxl": tiny.sdxl_pipeline, "flux": tiny.flux_pipeline, "sd3": tiny.sd3_pipeline}
+
+
+class StepClock:
+    """A step reporter that timestamps steps and forwards them (live preview included) as the page does."""
+
+    def __init__(self) -> None:
+        self.stamps: list[float] = []
+        self._page = QueueReporter(queue.Queue())
+
+    def step(self, done, total, preview) -> None:
+        self._page.step(done, total, preview)
+        self.stamps.append(time.perf_counter())
+
+    def rate(self) -> float:
+        """Steps per second between the first and the last step (text encoding and VAE excluded)."""
+        return (len(self.stamps) - 1) / (self.stamps[-1] - self.stamps[0])
+
+
+def build(family: str, device: str, dry_run: bool):
+    if dry_run:
+        return TINY[family](2)
+    from full_size import BUILDERS, Materialiser
+
+    return BUILDERS[family](Materialiser(device, torch.bfloat16))
+
+
+def peak_vram_gib() -> float | None:
+    return torch.cuda.max_memory_allocated() / 1024**3 if torch.cuda.is_available() else None
+
+
+def reset_peak() -> None:
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+
+
+def bare_rate(family: str, params: GenerateParams, device: str, dry_run: bool) -> tuple[float, float | None]:
+    pipeline = build(family, device, dry_run).to(device)
+    pipeline.set_progress_bar_config(disable=True)
+    spec = ModelSpec(f"bench-{family}", "folder", "-", family, VARIANTS[family])
+    prepared = prepare(params, spec, 4096)
+    clock = StepClock()
+
+    def stamp(_pipeline, index, _timestep, tensors):
+        clock.step(index + 1, params.steps, None)
+        return tensors
+
+    with torch.inference_mode():
+        pipeline(**{**call_arguments(prepared), "num_inference_steps": 2})
+        reset_peak()
+        pipeline(**call_arguments(prepared), callback_on_step_end=stamp)
+    peak = peak_vram_gib()
+    del pipeline
+    free_memory()
+    return clock.rate(), peak
+
+
+def app_rate(family: str, strategy: str, params: GenerateParams, device: str, dry_run: bool) -> tuple[float, float | None]:
+    spec = ModelSpec(f"bench-{family}", "folder", "-", family, VARIANTS[family])
+    built = {"pipeline": build(family, device, dry_run).to("cpu")}
+
+    def loader(_spec, _dtype):
+        pipeline = built.pop("pipeline")
+        pipeline.set_progress_bar_config(disable=True)
+        return pipeline
+
+    registry = Registry(catalog_of(spec), requested_strategy=strategy, loader=loader)
+    prepared = prepare(params, spec, 4096)
+    outputs = Path(tempfile.mkdtemp(prefix="qpyt-gpu-bench-"))
+    warm = prepare(GenerateParams(**{**params.to_json(), "steps": 2}), spec, 4096)
+    generate(registry, warm, outputs, StepClock())
+    reset_peak()
+    clock = StepClock()
+    generate(registry, prepared, outputs, clock)
+    peak = peak_vram_gib()
+    registry.unload_all()
+    del registry
+    gc.collect()
+    free_memory()
+    return clock.rate(), peak
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--families", default="sdxl,flux,sd3")
+    parser.add_argument("--strategies", default="gpu,model_offload,group_offload,sequential_offload")
+    parser.add_argument("--size", type=int, default=1024)
+    parser.add_argument("--steps", type=int, default=6)
+    parser.add_argument("--budget", type=float, default=420.0, help="seconds after which no new run starts")
+    parser.add_argument("--dry-run", action="store_true", help="CPU and tiny models: check the harness")
+    arguments = parser.parse_args()
+    if arguments.dry_run:
+        device, strategies, size = "cpu", ["cpu"], 128
+    else:
+        if not torch.cuda.is_available():
+            parser.error("no CUDA device: use --dry-run to check the harness on the CPU")
+        device, strategies, size = "cuda", arguments.strategies.split(","), arguments.size
+        print(f"device: {torch.cuda.get_device_name()}, torch {torch.__version__}")
+    start = time.monotonic()
+    print(f"{'engine':6s} {'path':20s} {'it/s':>8s} {'vs bare':>8s} {'peak VRAM':>10s}")
+    for family in arguments.families.split(","):
+        params = GenerateParams("a lighthouse on a cliff at dusk", model=f"bench-{family}", width=size, height=size,
+                                steps=arguments.steps, guidance=3.5, seed=1)
+        if time.monotonic() - start > arguments.budget:
+            print(f"{family:6s} skipped: time budget spent")
+            continue
+        bare, peak = bare_rate(family, params, device, arguments.dry_run)
+        print(f"{family:6s} {'bare diffusers':20s} {bare:8.3f} {1.0:8.3f} {_gib(peak):>10s}", flush=True)
+        for strategy in strategies:
+            if time.monotonic() - start > arguments.budget:
+                print(f"{family:6s} {strategy:20s} skipped: time budget spent")
+                continue
+            rate, peak = app_rate(family, strategy, params, device, arguments.dry_run)
+            print(f"{family:6s} {'app, ' + strategy:20s} {rate:8.3f} {rate / bare:8.3f} {_gib(peak):>10s}", flush=True)
+    print(f"total {time.monotonic() - start:.0f} s")
+
+
+def _gib(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} GiB"
+
+
+if __name__ == "__main__":
+    main()
