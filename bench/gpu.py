@@ -18,15 +18,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import catalog_of
-
 import torch
+from common import catalog_of
 
 from qpyt_gradio.generation.request import GenerateParams, prepare
 from qpyt_gradio.generation.streaming import QueueReporter
 from qpyt_gradio.generation.txt2img import call_arguments, generate
 from qpyt_gradio.models import tiny
 from qpyt_gradio.models.catalog import ModelSpec
+from qpyt_gradio.models.loading import quiet_progress
 from qpyt_gradio.models.memory import free_memory
 from qpyt_gradio.models.registry import Registry
 
@@ -70,7 +70,7 @@ def reset_peak() -> None:
 
 def bare_rate(family: str, params: GenerateParams, device: str, dry_run: bool) -> tuple[float, float | None]:
     pipeline = build(family, device, dry_run).to(device)
-    pipeline.set_progress_bar_config(disable=True)
+    quiet_progress(pipeline)
     spec = ModelSpec(f"bench-{family}", "folder", "-", family, VARIANTS[family])
     prepared = prepare(params, spec, 4096)
     clock = StepClock()
@@ -89,13 +89,15 @@ def bare_rate(family: str, params: GenerateParams, device: str, dry_run: bool) -
     return clock.rate(), peak
 
 
-def app_rate(family: str, strategy: str, params: GenerateParams, device: str, dry_run: bool) -> tuple[float, float | None]:
+def app_rate(
+    family: str, strategy: str, params: GenerateParams, device: str, dry_run: bool
+) -> tuple[float, float | None]:
     spec = ModelSpec(f"bench-{family}", "folder", "-", family, VARIANTS[family])
     built = {"pipeline": build(family, device, dry_run).to("cpu")}
 
     def loader(_spec, _dtype):
         pipeline = built.pop("pipeline")
-        pipeline.set_progress_bar_config(disable=True)
+        quiet_progress(pipeline)
         return pipeline
 
     registry = Registry(catalog_of(spec), requested_strategy=strategy, loader=loader)
@@ -133,8 +135,15 @@ def main() -> None:
     start = time.monotonic()
     print(f"{'engine':6s} {'path':20s} {'it/s':>8s} {'vs bare':>8s} {'peak VRAM':>10s}")
     for family in arguments.families.split(","):
-        params = GenerateParams("a lighthouse on a cliff at dusk", model=f"bench-{family}", width=size, height=size,
-                                steps=arguments.steps, guidance=3.5, seed=1)
+        params = GenerateParams(
+            "a lighthouse on a cliff at dusk",
+            model=f"bench-{family}",
+            width=size,
+            height=size,
+            steps=arguments.steps,
+            guidance=3.5,
+            seed=1,
+        )
         if time.monotonic() - start > arguments.budget:
             print(f"{family:6s} skipped: time budget spent")
             continue

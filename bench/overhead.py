@@ -16,9 +16,8 @@ import threading
 import time
 from pathlib import Path
 
-from common import bench_model, catalog_of, median
-
 import torch
+from common import bench_model, catalog_of, median
 
 from qpyt_gradio.generation.request import GenerateParams, prepare
 from qpyt_gradio.generation.streaming import QueueReporter
@@ -48,8 +47,15 @@ def main() -> None:
     arguments = parser.parse_args()
     spec = bench_model("sdxl", arguments.width)
     registry = Registry(catalog_of(spec))
-    params = GenerateParams("a lighthouse on a cliff at dusk", model=spec.name, width=arguments.size,
-                            height=arguments.size, steps=arguments.steps, guidance=5.0, seed=42)
+    params = GenerateParams(
+        "a lighthouse on a cliff at dusk",
+        model=spec.name,
+        width=arguments.size,
+        height=arguments.size,
+        steps=arguments.steps,
+        guidance=5.0,
+        seed=42,
+    )
     prepared = prepare(params, spec, 4096)
     outputs = Path(tempfile.mkdtemp(prefix="qpyt-overhead-"))
     with registry.image_job(spec.name) as job:
@@ -73,8 +79,10 @@ def main() -> None:
     for _ in range(arguments.runs):
         bare_times.append(bare())
         app_times.append(app())
-    print(f"model {spec.name}, {arguments.size}x{arguments.size}, {arguments.steps} steps, {torch.get_num_threads()} threads")
-    print(f"bare diffusers  median {median(bare_times):.3f} s  ({step:.3f} s/step)  runs {[round(t, 3) for t in bare_times]}")
+    size = f"{arguments.size}x{arguments.size}"
+    print(f"model {spec.name}, {size}, {arguments.steps} steps, {torch.get_num_threads()} threads")
+    runs = [round(t, 3) for t in bare_times]
+    print(f"bare diffusers  median {median(bare_times):.3f} s  ({step:.3f} s/step)  runs {runs}")
     print(f"app path        median {median(app_times):.3f} s  runs {[round(t, 3) for t in app_times]}")
     print(f"ratio app / bare = {median(app_times) / median(bare_times):.3f}  (goal <= 1.03)")
     if step < 0.2:

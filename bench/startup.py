@@ -69,8 +69,19 @@ def main() -> None:
     hello.write_text(HELLO)
 
     def app_command(port: int) -> list[str]:
-        return [sys.executable, str(ROOT / "app.py"), "--demo", "--port", str(port),
-                "--cache-dir", str(work / "cache"), "--outputs-dir", str(work / "outputs"), "--models-dir", str(work / "models")]
+        return [
+            sys.executable,
+            str(ROOT / "app.py"),
+            "--demo",
+            "--port",
+            str(port),
+            "--cache-dir",
+            str(work / "cache"),
+            "--outputs-dir",
+            str(work / "outputs"),
+            "--models-dir",
+            str(work / "models"),
+        ]
 
     hello_times, app_times = [], []
     for _ in range(arguments.runs):

@@ -22,12 +22,12 @@ SEQUENCE = ["sdxl", "flux", "sd3", "sdxl"]
 
 
 def child(families: list[str], width: int) -> None:
+    import tempfile
+    from pathlib import Path
+
     from qpyt_gradio.generation.request import GenerateParams, prepare
     from qpyt_gradio.generation.txt2img import generate
     from qpyt_gradio.models.registry import Registry
-
-    import tempfile
-    from pathlib import Path
 
     specs = {family: bench_model(family, width) for family in set(families)}
     registry = Registry(catalog_of(*specs.values()))

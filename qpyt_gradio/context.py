@@ -54,11 +54,11 @@ class AppContext:
     catalog: Catalog
     jobs: JobBoard = field(default_factory=JobBoard)
     live_preview: bool = True
-    _registry: "Registry | None" = None
+    _registry: Registry | None = None
     _registry_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "AppContext":
+    def from_settings(cls, settings: Settings) -> AppContext:
         catalog = Catalog(settings.models_dir, hub_family=hub_family)
         if settings.demo:
             for spec in demo_specs(settings.demo_models_dir):
@@ -66,7 +66,7 @@ class AppContext:
         return cls(settings, catalog, live_preview=settings.live_preview)
 
     @property
-    def registry(self) -> "Registry":
+    def registry(self) -> Registry:
         """The model registry, created (with torch and diffusers imported) on first use."""
         with self._registry_lock:
             if self._registry is None:
@@ -76,6 +76,6 @@ class AppContext:
                 self._registry = Registry(self.catalog, self.settings.memory, loader=with_demo_models(load_pipeline))
             return self._registry
 
-    def registry_if_created(self) -> "Registry | None":
+    def registry_if_created(self) -> Registry | None:
         """The registry if something has used it already (the memory panel must not create it)."""
         return self._registry

@@ -7,9 +7,10 @@ instead of branching on the family name. This module imports nothing heavy.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal, Mapping
+from typing import Literal
 
 Task = Literal["txt2img", "img2img", "inpaint"]
 LatentLayout = Literal["spatial", "packed_2x2"]
@@ -89,10 +90,22 @@ SDXL = Engine(
         inpaint="StableDiffusionXLInpaintPipeline",
     ),
     denoiser=("UNet2DConditionModel", "unet"),
-    folder_classes=("StableDiffusionXLPipeline", "StableDiffusionXLImg2ImgPipeline", "StableDiffusionXLInpaintPipeline"),
+    folder_classes=(
+        "StableDiffusionXLPipeline",
+        "StableDiffusionXLImg2ImgPipeline",
+        "StableDiffusionXLInpaintPipeline",
+    ),
     single_file_markers=("model.diffusion_model.label_emb.0.0.weight", "label_emb.0.0.weight"),
     variants=(
-        Variant("turbo", "SDXL-Turbo", steps=2, guidance=0.0, size=512, base_repo="stabilityai/sdxl-turbo", name_hints=("turbo",)),
+        Variant(
+            "turbo",
+            "SDXL-Turbo",
+            steps=2,
+            guidance=0.0,
+            size=512,
+            base_repo="stabilityai/sdxl-turbo",
+            name_hints=("turbo",),
+        ),
         Variant(
             "lightning",
             "SDXL-Lightning / Hyper",
@@ -103,7 +116,9 @@ SDXL = Engine(
             name_hints=("lightning", "hyper"),
             scheduler_overrides=_frozen(timestep_spacing="trailing"),
         ),
-        Variant("base", "SDXL", steps=30, guidance=6.0, size=1024, base_repo="stabilityai/stable-diffusion-xl-base-1.0"),
+        Variant(
+            "base", "SDXL", steps=30, guidance=6.0, size=1024, base_repo="stabilityai/stable-diffusion-xl-base-1.0"
+        ),
     ),
     size_multiple=8,
     negative_prompt=True,
@@ -168,9 +183,35 @@ SD3 = Engine(
         "model.diffusion_model.joint_blocks.0.context_block.adaLN_modulation.1.bias",
     ),
     variants=(
-        Variant("turbo", "SD 3.5 Large Turbo", steps=4, guidance=0.0, size=1024, base_repo="stabilityai/stable-diffusion-3.5-large-turbo", name_hints=("turbo",)),
-        Variant("medium", "SD 3.5 Medium", steps=40, guidance=4.5, size=1024, base_repo="stabilityai/stable-diffusion-3.5-medium", name_hints=("medium",), structure="medium"),
-        Variant("large", "SD 3.5 Large", steps=28, guidance=3.5, size=1024, base_repo="stabilityai/stable-diffusion-3.5-large", name_hints=("large",), structure="large"),
+        Variant(
+            "turbo",
+            "SD 3.5 Large Turbo",
+            steps=4,
+            guidance=0.0,
+            size=1024,
+            base_repo="stabilityai/stable-diffusion-3.5-large-turbo",
+            name_hints=("turbo",),
+        ),
+        Variant(
+            "medium",
+            "SD 3.5 Medium",
+            steps=40,
+            guidance=4.5,
+            size=1024,
+            base_repo="stabilityai/stable-diffusion-3.5-medium",
+            name_hints=("medium",),
+            structure="medium",
+        ),
+        Variant(
+            "large",
+            "SD 3.5 Large",
+            steps=28,
+            guidance=3.5,
+            size=1024,
+            base_repo="stabilityai/stable-diffusion-3.5-large",
+            name_hints=("large",),
+            structure="large",
+        ),
     ),
     size_multiple=16,
     negative_prompt=True,

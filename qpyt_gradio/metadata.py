@@ -7,6 +7,7 @@ falls back to parsing an A1111 ``parameters`` chunk, so images from A1111/Forge 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from pathlib import Path
@@ -84,15 +85,16 @@ def parse_a1111(text: str) -> dict[str, Any]:
             in_negative = True
             line = line.removeprefix("Negative prompt:").strip()
         (negative_lines if in_negative else prompt_lines).append(line)
-    result: dict[str, Any] = {"prompt": "\n".join(prompt_lines).strip(), "negative_prompt": "\n".join(negative_lines).strip()}
+    result: dict[str, Any] = {
+        "prompt": "\n".join(prompt_lines).strip(),
+        "negative_prompt": "\n".join(negative_lines).strip(),
+    }
     settings = {key.strip(): _unquote(value.strip()) for key, value in _SETTING.findall(settings_line)}
     numbers = {"Steps": ("steps", int), "CFG scale": ("guidance", float), "Seed": ("seed", int)}
     for key, (field, kind) in numbers.items():
         if key in settings:
-            try:
+            with contextlib.suppress(ValueError):
                 result[field] = kind(settings[key])
-            except ValueError:
-                pass
     if "x" in settings.get("Size", ""):
         width, _, height = settings["Size"].partition("x")
         if width.isdigit() and height.isdigit():

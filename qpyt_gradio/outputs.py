@@ -26,7 +26,9 @@ def slug(text: str) -> str:
     return joined or "image"
 
 
-def save_png(image: Image.Image, outputs_dir: Path, stem: str, info: PngInfo | None = None, now: datetime | None = None) -> Path:
+def save_png(
+    image: Image.Image, outputs_dir: Path, stem: str, info: PngInfo | None = None, now: datetime | None = None
+) -> Path:
     """Write ``image`` as ``outputs_dir/YYYY-MM-DD/HHMMSS-<stem>.png`` (suffixed -2, -3... if taken)."""
     now = now or datetime.now()
     folder = outputs_dir / now.strftime("%Y-%m-%d")

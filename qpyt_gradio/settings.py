@@ -43,7 +43,9 @@ class Settings:
     def check(self) -> None:
         """Refuse combinations that would expose or break something, with the fix in the message."""
         if self.memory not in MEMORY_STRATEGIES:
-            raise SettingsError(f"memory strategy {self.memory!r} is unknown; use one of {', '.join(MEMORY_STRATEGIES)}")
+            raise SettingsError(
+                f"memory strategy {self.memory!r} is unknown; use one of {', '.join(MEMORY_STRATEGIES)}"
+            )
         if not 1 <= self.port <= 65535:
             raise SettingsError(f"port {self.port} is out of range 1-65535")
         if self.share and self.auth is None and not self.share_public:
@@ -73,13 +75,18 @@ def _argument_parser(defaults: Settings) -> argparse.ArgumentParser:
     )
     parser.add_argument("--auth", default=None, help="user:password required to open the page")
     parser.add_argument("--demo", action="store_true", default=defaults.demo, help="register tiny offline demo models")
-    parser.add_argument("--models-dir", type=Path, default=defaults.models_dir, help="diffusers folders and .safetensors")
+    parser.add_argument(
+        "--models-dir", type=Path, default=defaults.models_dir, help="diffusers folders and .safetensors"
+    )
     parser.add_argument("--outputs-dir", type=Path, default=defaults.outputs_dir, help="where images are saved")
     parser.add_argument("--cache-dir", type=Path, default=defaults.cache_dir, help="demo models and other caches")
     parser.add_argument("--memory", choices=MEMORY_STRATEGIES, default=defaults.memory, help="memory strategy")
     parser.add_argument("--max-side", type=int, default=defaults.max_side, help="largest width/height allowed")
     parser.add_argument(
-        "--no-live-preview", dest="live_preview", action="store_false", default=defaults.live_preview,
+        "--no-live-preview",
+        dest="live_preview",
+        action="store_false",
+        default=defaults.live_preview,
         help="do not show images while sampling",
     )
     return parser

@@ -96,8 +96,17 @@ def served_app(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path, demo_m
     outputs_dir = work / "outputs"
     port = free_port()
     command = [
-        sys.executable, str(ROOT / "app.py"), "--demo", "--port", str(port), "--cache-dir", str(cache_dir),
-        "--models-dir", str(models_dir), "--outputs-dir", str(outputs_dir),
+        sys.executable,
+        str(ROOT / "app.py"),
+        "--demo",
+        "--port",
+        str(port),
+        "--cache-dir",
+        str(cache_dir),
+        "--models-dir",
+        str(models_dir),
+        "--outputs-dir",
+        str(outputs_dir),
     ]
     log_path = work / "app.log"
     with log_path.open("w") as log:

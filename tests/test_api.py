@@ -1,6 +1,7 @@
 """The served app, started as a user starts it (``python app.py --demo``), driven with gradio_client."""
 
 import concurrent.futures
+import time
 
 import pytest
 from gradio_client import Client
@@ -16,7 +17,15 @@ def client(served_app):
 
 
 def generate(client, **values):
-    arguments = {"prompt": "a lighthouse", "model": "demo-sdxl", "width": 64, "height": 64, "steps": 2, "guidance": 3.0, "seed": 5}
+    arguments = {
+        "prompt": "a lighthouse",
+        "model": "demo-sdxl",
+        "width": 64,
+        "height": 64,
+        "steps": 2,
+        "guidance": 3.0,
+        "seed": 5,
+    }
     arguments.update(values)
     return client.predict(**arguments, api_name="/generate")
 
@@ -44,8 +53,17 @@ def test_generate_on_each_engine(client, served_app, name, family):
 
 def test_eight_jobs_at_once_all_complete_unmixed(client):
     jobs = {
-        seed: client.submit(prompt=f"job {seed}", model="demo-sd3", width=64, height=64, steps=2, guidance=2.0, seed=seed,
-                            num_images=1, api_name="/generate")
+        seed: client.submit(
+            prompt=f"job {seed}",
+            model="demo-sd3",
+            width=64,
+            height=64,
+            steps=2,
+            guidance=2.0,
+            seed=seed,
+            num_images=1,
+            api_name="/generate",
+        )
         for seed in range(100, 108)
     }
     for seed, job in jobs.items():
@@ -95,10 +113,39 @@ def test_snapped_sizes_are_reported(client):
 def test_concurrent_submissions_from_several_clients(served_app):
     def one(seed):
         return Client(served_app["url"], verbose=False).predict(
-            prompt=f"client {seed}", model="demo-flux", width=64, height=64, steps=1, guidance=1.0, seed=seed,
-            num_images=1, api_name="/generate",
+            prompt=f"client {seed}",
+            model="demo-flux",
+            width=64,
+            height=64,
+            steps=1,
+            guidance=1.0,
+            seed=seed,
+            num_images=1,
+            api_name="/generate",
         )[1]
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
         used = list(pool.map(one, [1, 2, 3]))
     assert [(item["seed"], item["prompt"]) for item in used] == [(1, "client 1"), (2, "client 2"), (3, "client 3")]
+
+
+def test_progress_is_reported_per_step(client):
+    job = client.submit(
+        prompt="progress",
+        model="demo-sdxl",
+        width=256,
+        height=256,
+        steps=20,
+        guidance=2.0,
+        seed=3,
+        num_images=1,
+        api_name="/generate",
+    )
+    sampling: set[int] = set()
+    while not job.done():
+        for unit in job.status().progress_data or []:
+            if unit.desc == "Sampling" and unit.index is not None:
+                sampling.add(unit.index)
+        time.sleep(0.02)
+    job.result()
+    assert len(sampling) >= 2 and max(sampling) <= 20

@@ -5,8 +5,12 @@ import pytest
 playwright = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 
 
@@ -40,6 +44,34 @@ def test_ctrl_enter_in_the_prompt_generates(page):
     page.press("#qpyt-prompt textarea", "Control+Enter")
     page.wait_for_function(f"document.querySelectorAll('#qpyt-history img').length > {before}", timeout=60_000)
     assert page.input_value("#qpyt-prompt textarea") == "a blue boat"
+
+
+def test_load_parameters_from_an_image_fills_the_brick(page, tmp_path):
+    from PIL import Image
+
+    from qpyt_gradio.metadata import png_info
+
+    stored = {
+        "prompt": "a green tram in the fog",
+        "negative_prompt": "",
+        "model": "demo-sd3",
+        "width": 192,
+        "height": 128,
+        "steps": 7,
+        "guidance": 2.5,
+        "seed": 4242,
+        "num_images": 1,
+    }
+    path = tmp_path / "recalled.png"
+    Image.new("RGB", (8, 8)).save(path, pnginfo=png_info(stored))
+    page.click("#qpyt-recall-panel button")
+    page.set_input_files("#qpyt-recall input[type=file]", str(path))
+    page.wait_for_function(
+        "document.querySelector('#qpyt-prompt textarea').value === 'a green tram in the fog'", timeout=30_000
+    )
+    assert page.input_value("#qpyt-seed input") == "4242"
+    assert page.input_value("input[aria-label='number input for Steps']") == "7"
+    assert page.input_value("input[aria-label='number input for Width']") == "192"
 
 
 def test_cancel_stops_a_long_job_and_the_page_stays_ready(page):

@@ -1,7 +1,6 @@
 """The model list: scanning models/, resolving names, hub ids offline."""
 
 import shutil
-from pathlib import Path
 
 import pytest
 import torch
@@ -16,22 +15,31 @@ def test_scan_lists_folders_and_checkpoints_and_explains_the_rest(tmp_path, demo
     models = tmp_path / "models"
     models.mkdir()
     shutil.copytree(demo_models["demo-sd3"].location, models / "my-sd3-medium")
-    save_file({"double_blocks.0.img_attn.norm.key_norm.scale": torch.zeros(1)}, str(models / "flux-schnell-q.safetensors"))
+    save_file(
+        {"double_blocks.0.img_attn.norm.key_norm.scale": torch.zeros(1)}, str(models / "flux-schnell-q.safetensors")
+    )
     (models / "old.ckpt").write_bytes(b"x")
     (models / "broken.safetensors").write_bytes(b"abc")
     (models / "notes.txt").write_text("ignored")
     catalog = Catalog(models, fixed=[])
     specs = {spec.name: spec for spec in catalog.specs()}
     assert set(specs) == {"my-sd3-medium", "flux-schnell-q.safetensors"}
-    assert (specs["my-sd3-medium"].source, specs["my-sd3-medium"].family, specs["my-sd3-medium"].variant) == ("folder", "sd3", "medium")
-    assert (specs["flux-schnell-q.safetensors"].family, specs["flux-schnell-q.safetensors"].variant) == ("flux", "schnell")
+    assert (specs["my-sd3-medium"].source, specs["my-sd3-medium"].family, specs["my-sd3-medium"].variant) == (
+        "folder",
+        "sd3",
+        "medium",
+    )
+    assert (specs["flux-schnell-q.safetensors"].family, specs["flux-schnell-q.safetensors"].variant) == (
+        "flux",
+        "schnell",
+    )
     with pytest.raises(ModelUnavailable, match="pickle"):
         catalog.resolve("old.ckpt")
     with pytest.raises(ModelUnavailable, match="not a safetensors file"):
         catalog.resolve("broken.safetensors")
     (models / "broken.safetensors").unlink()
     catalog.refresh()
-    with pytest.raises(ModelUnavailable, match="Unknown model 'broken.safetensors'"):
+    with pytest.raises(ModelUnavailable, match=r"Unknown model 'broken\.safetensors'"):
         catalog.resolve("broken.safetensors")
 
 
@@ -52,7 +60,7 @@ def test_default_hub_list_is_offered_without_download(tmp_path):
 
 def test_unknown_hub_id_offline_says_what_to_do(tmp_path):
     catalog = Catalog(tmp_path, fixed=[], hub_family=hub_family)
-    with pytest.raises(ModelUnavailable, match="Hub cannot be reached.*--demo"):
+    with pytest.raises(ModelUnavailable, match=r"Hub cannot be reached.*--demo"):
         catalog.resolve("someone/some-model")
 
 

@@ -20,10 +20,18 @@ def checkpoint(path: Path, keys: list[str]) -> Path:
 @pytest.mark.parametrize(
     ("keys", "family", "structure"),
     [
-        (["model.diffusion_model.label_emb.0.0.weight", "conditioner.embedders.1.model.positional_embedding"], "sdxl", None),
+        (
+            ["model.diffusion_model.label_emb.0.0.weight", "conditioner.embedders.1.model.positional_embedding"],
+            "sdxl",
+            None,
+        ),
         (["double_blocks.0.img_attn.norm.key_norm.scale", "guidance_in.in_layer.weight"], "flux", "guidance_embeds"),
         (["model.diffusion_model.double_blocks.0.img_attn.norm.key_norm.scale"], "flux", "no_guidance_embeds"),
-        (["joint_blocks.0.context_block.adaLN_modulation.1.bias", "joint_blocks.37.x_block.mlp.fc1.weight"], "sd3", "large"),
+        (
+            ["joint_blocks.0.context_block.adaLN_modulation.1.bias", "joint_blocks.37.x_block.mlp.fc1.weight"],
+            "sd3",
+            "large",
+        ),
         (["model.diffusion_model.joint_blocks.0.context_block.adaLN_modulation.1.bias"], "sd3", "medium"),
     ],
 )
@@ -42,7 +50,7 @@ def test_unknown_family_is_refused(tmp_path):
 def test_pickles_are_refused_without_being_read(tmp_path, suffix):
     path = tmp_path / f"model{suffix}"
     path.write_bytes(b"\x80\x04 this would be a pickle")
-    with pytest.raises(ModelUnavailable, match="only loads .safetensors"):
+    with pytest.raises(ModelUnavailable, match=r"only loads \.safetensors"):
         detect_checkpoint(path)
 
 
@@ -50,7 +58,7 @@ def test_truncated_file(tmp_path):
     path = checkpoint(tmp_path / "model.safetensors", ["double_blocks.0.img_attn.norm.key_norm.scale"])
     data = path.read_bytes()
     path.write_bytes(data[:-3])
-    with pytest.raises(ModelUnavailable, match="truncated.*Download it again"):
+    with pytest.raises(ModelUnavailable, match=r"truncated.*Download it again"):
         safetensors_keys(path)
 
 

@@ -43,15 +43,28 @@ def run(registry, catalog, tmp_path, **values):
 @pytest.mark.parametrize("name", ["demo-sdxl", "demo-flux", "demo-sd3"])
 def test_same_pixels_as_a_bare_diffusers_call(registry, catalog, tmp_path, name):
     spec = catalog.resolve(name)
-    values = {"prompt": "a red lighthouse at dusk", "model": name, "width": 128, "height": 96, "steps": 3, "guidance": 4.0, "seed": 1234}
+    values = {
+        "prompt": "a red lighthouse at dusk",
+        "model": name,
+        "width": 128,
+        "height": 96,
+        "steps": 3,
+        "guidance": 4.0,
+        "seed": 1234,
+    }
     result = run(registry, catalog, tmp_path, **values)
     app_pixels = np.asarray(Image.open(result.paths[0]))
 
     bare = DiffusionPipeline.from_pretrained(spec.location)
     extra = dict(spec.engine_variant.call_kwargs)
     image = bare(
-        "a red lighthouse at dusk", width=128, height=96, num_inference_steps=3, guidance_scale=4.0,
-        generator=torch.Generator("cpu").manual_seed(1234), **extra,
+        "a red lighthouse at dusk",
+        width=128,
+        height=96,
+        num_inference_steps=3,
+        guidance_scale=4.0,
+        generator=torch.Generator("cpu").manual_seed(1234),
+        **extra,
     ).images[0]
     assert app_pixels.shape == (96, 128, 3)
     assert np.array_equal(app_pixels, np.asarray(image))
@@ -71,7 +84,9 @@ def test_batch_images_are_reproducible_alone_from_their_own_seed(registry, catal
 def test_progress_and_live_preview_every_step(registry, catalog, tmp_path, name):
     spec = catalog.resolve(name)
     recorder = Recorder()
-    prepared = prepare(GenerateParams("a cat", model=name, width=128, height=64, steps=3, guidance=2, seed=1), spec, 2048)
+    prepared = prepare(
+        GenerateParams("a cat", model=name, width=128, height=64, steps=3, guidance=2, seed=1), spec, 2048
+    )
     generate(registry, prepared, tmp_path, recorder)
     assert recorder.steps == [(1, 3), (2, 3), (3, 3)]
     assert [preview.size for preview in recorder.previews] == [(16, 8)] * 3
@@ -94,13 +109,29 @@ def test_cancel_stops_between_steps_and_the_app_stays_ready(registry, catalog, t
 
 def test_saved_images_carry_their_parameters(registry, catalog, tmp_path):
     result = run(
-        registry, catalog, tmp_path, prompt="a castle, at night", negative_prompt="blurry", model="demo-sdxl",
-        width=72, height=64, steps=2, guidance=5.5, seed=99, num_images=2,
+        registry,
+        catalog,
+        tmp_path,
+        prompt="a castle, at night",
+        negative_prompt="blurry",
+        model="demo-sdxl",
+        width=72,
+        height=64,
+        steps=2,
+        guidance=5.5,
+        seed=99,
+        num_images=2,
     )
     first, second = (read_parameters(path) for path in result.paths)
     assert (first["seed"], second["seed"]) == (99, 100)
     assert first["prompt"] == "a castle, at night" and first["negative_prompt"] == "blurry"
-    assert (first["width"], first["height"], first["steps"], first["guidance"], first["model"]) == (72, 64, 2, 5.5, "demo-sdxl")
+    assert (first["width"], first["height"], first["steps"], first["guidance"], first["model"]) == (
+        72,
+        64,
+        2,
+        5.5,
+        "demo-sdxl",
+    )
     assert result.paths[0].parent.name.count("-") == 2
     a1111 = Image.open(result.paths[0]).text["parameters"]
     assert a1111.splitlines()[1] == "Negative prompt: blurry"

@@ -10,14 +10,22 @@ from qpyt_gradio.metadata import a1111_text, parse_a1111, png_info, read_paramet
 from qpyt_gradio.outputs import save_png, slug
 
 PARAMETERS = {
-    "prompt": "a cat, sitting: on a chair\nsecond line", "negative_prompt": "blurry, low quality", "model": "demo-sdxl",
-    "width": 128, "height": 96, "steps": 4, "guidance": 6.5, "seed": 123, "sampler": "Euler", "num_images": 1,
+    "prompt": "a cat, sitting: on a chair\nsecond line",
+    "negative_prompt": "blurry, low quality",
+    "model": "demo-sdxl",
+    "width": 128,
+    "height": 96,
+    "steps": 4,
+    "guidance": 6.5,
+    "seed": 123,
+    "sampler": "Euler",
+    "num_images": 1,
 }
 
 A1111_SAMPLE = (
     "masterpiece, (best quality:1.2), a fox in the snow\n"
     "Negative prompt: lowres, bad anatomy\n"
-    'Steps: 28, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 7, Seed: 3141592653, Size: 832x1216, '
+    "Steps: 28, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 7, Seed: 3141592653, Size: 832x1216, "
     'Model hash: 67ab2fd8ec, Model: juggernautXL_v9, Lora hashes: "detail: 1234abcd, style: 5678", Version: v1.10.1'
 )
 
@@ -27,7 +35,16 @@ def test_round_trip_through_a_png(tmp_path):
     assert read_parameters(path) == PARAMETERS
     text = Image.open(path).text["parameters"]
     assert parse_a1111(text) == {key: PARAMETERS[key] for key in parse_a1111(text)}
-    assert set(parse_a1111(text)) >= {"prompt", "negative_prompt", "steps", "guidance", "seed", "width", "height", "model"}
+    assert set(parse_a1111(text)) >= {
+        "prompt",
+        "negative_prompt",
+        "steps",
+        "guidance",
+        "seed",
+        "width",
+        "height",
+        "model",
+    }
 
 
 def test_reads_an_automatic1111_png(tmp_path):
@@ -39,7 +56,12 @@ def test_reads_an_automatic1111_png(tmp_path):
     assert values["prompt"] == "masterpiece, (best quality:1.2), a fox in the snow"
     assert values["negative_prompt"] == "lowres, bad anatomy"
     assert (values["steps"], values["guidance"], values["seed"]) == (28, 7.0, 3141592653)
-    assert (values["width"], values["height"], values["model"], values["sampler"]) == (832, 1216, "juggernautXL_v9", "DPM++ 2M")
+    assert (values["width"], values["height"], values["model"], values["sampler"]) == (
+        832,
+        1216,
+        "juggernautXL_v9",
+        "DPM++ 2M",
+    )
 
 
 def test_recall_fills_the_brick_and_keeps_an_unknown_model_out(tmp_path, catalog):

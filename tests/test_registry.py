@@ -30,7 +30,11 @@ def helper_spec(folder: Path) -> HelperSpec:
 
 
 def test_each_engine_loads_from_a_local_folder(registry):
-    expected = {"demo-sdxl": "StableDiffusionXLPipeline", "demo-flux": "FluxPipeline", "demo-sd3": "StableDiffusion3Pipeline"}
+    expected = {
+        "demo-sdxl": "StableDiffusionXLPipeline",
+        "demo-flux": "FluxPipeline",
+        "demo-sd3": "StableDiffusion3Pipeline",
+    }
     for name, class_name in expected.items():
         with registry.image_job(name) as job:
             assert type(job.pipeline).__name__ == class_name
@@ -55,7 +59,11 @@ def test_release_frees_the_pipeline_at_once_without_another_collection(registry,
     from qpyt_gradio.generation.txt2img import generate
 
     spec = catalog.resolve("demo-flux")
-    generate(registry, prepare(GenerateParams("a", model=spec.name, width=64, height=64, steps=2, seed=1), spec, 2048), tmp_path)
+    generate(
+        registry,
+        prepare(GenerateParams("a", model=spec.name, width=64, height=64, steps=2, seed=1), spec, 2048),
+        tmp_path,
+    )
     with registry.image_job("demo-flux") as job:
         transformer = weakref.ref(job.pipeline.transformer)
     del job
@@ -66,7 +74,10 @@ def test_release_frees_the_pipeline_at_once_without_another_collection(registry,
 def test_same_model_twice_loads_once_and_variants_share_weights(registry):
     with registry.image_job("demo-sd3") as job:
         base = job.pipeline
-    for task, class_name in [("img2img", "StableDiffusion3Img2ImgPipeline"), ("inpaint", "StableDiffusion3InpaintPipeline")]:
+    for task, class_name in [
+        ("img2img", "StableDiffusion3Img2ImgPipeline"),
+        ("inpaint", "StableDiffusion3InpaintPipeline"),
+    ]:
         with registry.image_job("demo-sd3", task) as job:
             assert type(job.pipeline).__name__ == class_name
             assert job.pipeline.transformer is base.transformer
@@ -99,9 +110,8 @@ def test_helpers_load_lazily_once_and_are_released_before_generation(registry, h
     with registry.helper("enhancer"):
         pass
     assert registry.load_counts["helper:enhancer"] == 2
-    with pytest.raises(KeyError, match="no helper 'florence'"):
-        with registry.helper("florence"):
-            pass
+    with pytest.raises(KeyError, match="no helper 'florence'"), registry.helper("florence"):
+        pass
 
 
 def test_a_model_that_fails_to_load_leaves_the_registry_usable(registry, catalog, tmp_path):
@@ -109,9 +119,8 @@ def test_a_model_that_fails_to_load_leaves_the_registry_usable(registry, catalog
     broken.mkdir()
     (broken / "model_index.json").write_text('{"_class_name": "StableDiffusionXLPipeline"}')
     catalog.add(ModelSpec("broken-sdxl", "folder", str(broken), "sdxl", "base"))
-    with pytest.raises(ModelUnavailable, match="broken-sdxl could not be loaded"):
-        with registry.image_job("broken-sdxl"):
-            pass
+    with pytest.raises(ModelUnavailable, match="broken-sdxl could not be loaded"), registry.image_job("broken-sdxl"):
+        pass
     assert registry.live_pipeline_count() == 0
     with registry.image_job("demo-flux") as job:
         assert type(job.pipeline).__name__ == "FluxPipeline"

@@ -7,7 +7,15 @@ from qpyt_gradio.generation.request import GenerateParams, prepare
 
 
 def params(**changes):
-    values = {"prompt": "a lighthouse", "model": "demo-sdxl", "width": 128, "height": 128, "steps": 4, "guidance": 5, "seed": 7}
+    values = {
+        "prompt": "a lighthouse",
+        "model": "demo-sdxl",
+        "width": 128,
+        "height": 128,
+        "steps": 4,
+        "guidance": 5,
+        "seed": 7,
+    }
     values.update(changes)
     return GenerateParams(**values)
 
@@ -46,7 +54,9 @@ def test_negative_prompt_dropped_where_the_engine_ignores_it(catalog):
     prepared = prepare(params(negative_prompt="blurry"), catalog.resolve("demo-flux"), 2048)
     assert prepared.params.negative_prompt == ""
     assert any("takes no negative prompt" in note for note in prepared.notes)
-    assert prepare(params(negative_prompt="blurry"), catalog.resolve("demo-sd3"), 2048).params.negative_prompt == "blurry"
+    assert (
+        prepare(params(negative_prompt="blurry"), catalog.resolve("demo-sd3"), 2048).params.negative_prompt == "blurry"
+    )
 
 
 def test_seeds(catalog):

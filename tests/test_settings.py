@@ -37,6 +37,8 @@ def test_bad_environment_values():
 
 
 def test_app_refuses_to_share_without_auth():
-    result = subprocess.run([sys.executable, str(ROOT / "app.py"), "--share"], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "app.py"), "--share"], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2
     assert "--share-public" in result.stderr

@@ -46,5 +46,5 @@ def test_denoiser_only_checkpoint_loads_offline_with_a_configs_folder(models_dir
 
 def test_without_configs_the_base_repository_is_needed_and_named(models_dir, tmp_path):
     catalog = Catalog(models_dir, fixed=[])
-    with pytest.raises(ModelUnavailable, match="stable-diffusion-3.5-medium is not in the local Hugging Face cache"):
+    with pytest.raises(ModelUnavailable, match=r"stable-diffusion-3\.5-medium is not in the local Hugging Face cache"):
         image(Registry(catalog), "tiny-sd3.safetensors", catalog, tmp_path)

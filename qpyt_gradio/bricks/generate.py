@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
@@ -19,10 +19,13 @@ from qpyt_gradio.context import AppContext
 from qpyt_gradio.engines import MAX_GUIDANCE, MAX_IMAGES, MAX_STEPS, MIN_SIDE
 from qpyt_gradio.errors import GenerationCancelled
 from qpyt_gradio.generation.request import GenerateParams, prepare
-from qpyt_gradio.generation.streaming import StepEvent, stream
+from qpyt_gradio.generation.streaming import QueueReporter, StepEvent, stream
 from qpyt_gradio.spaces_gpu import on_gpu
 from qpyt_gradio.ui.errors import user_errors
 from qpyt_gradio.ui.sidebar import Sidebar, memory_panel
+
+if TYPE_CHECKING:
+    from qpyt_gradio.generation.txt2img import GenerationResult
 
 GPU_QUEUE = {"concurrency_id": "gpu", "concurrency_limit": 1}
 HISTORY_LIMIT = 200
@@ -43,10 +46,12 @@ def run_generation(
     cancel = ctx.jobs.open(session)
     progress(0, desc=f"Preparing {spec.name}")
     try:
-        job = lambda reporter: generate(registry, prepared, ctx.settings.outputs_dir, reporter, cancel, ctx.live_preview)
+
+        def job(reporter: QueueReporter) -> GenerationResult:
+            return generate(registry, prepared, ctx.settings.outputs_dir, reporter, cancel, ctx.live_preview)
+
         for event in stream(job, cancel):
             if isinstance(event, StepEvent):
-                progress((event.done, event.total), desc="Sampling", unit="steps")
                 if event.preview is not None:
                     yield [event.preview], gr.skip()
             else:
@@ -65,8 +70,12 @@ def build_generate(ctx: AppContext, sidebar: Sidebar, history: gr.Gallery) -> No
     multiple = spec.engine.size_multiple
     with gr.Row(equal_height=False, elem_id="qpyt-generate-brick"):
         with gr.Column(scale=3):
-            prompt = gr.Textbox(label="Prompt", lines=3, placeholder="Describe the image… (Ctrl+Enter generates)", elem_id="qpyt-prompt")
-            negative = gr.Textbox(label="Negative prompt", lines=1, interactive=spec.engine.negative_prompt, elem_id="qpyt-negative")
+            prompt = gr.Textbox(
+                label="Prompt", lines=3, placeholder="Describe the image… (Ctrl+Enter generates)", elem_id="qpyt-prompt"
+            )
+            negative = gr.Textbox(
+                label="Negative prompt", lines=1, interactive=spec.engine.negative_prompt, elem_id="qpyt-negative"
+            )
             with gr.Row():
                 width = gr.Slider(MIN_SIDE, ctx.settings.max_side, defaults.width, step=multiple, label="Width")
                 height = gr.Slider(MIN_SIDE, ctx.settings.max_side, defaults.height, step=multiple, label="Height")
@@ -79,8 +88,13 @@ def build_generate(ctx: AppContext, sidebar: Sidebar, history: gr.Gallery) -> No
                 reuse_seed = gr.Button("♻ Reuse last seed", size="sm")
                 count = gr.Slider(1, MAX_IMAGES, 1, step=1, label="Images")
             engine_note = gr.Markdown(_engine_note(spec))
-            with gr.Accordion("Load parameters from an image", open=False):
-                source = gr.File(label="PNG from Qpyt-UI or AUTOMATIC1111", file_types=[".png"], type="filepath")
+            with gr.Accordion("Load parameters from an image", open=False, elem_id="qpyt-recall-panel"):
+                source = gr.File(
+                    label="PNG from Qpyt-UI or AUTOMATIC1111",
+                    file_types=[".png"],
+                    type="filepath",
+                    elem_id="qpyt-recall",
+                )
         with gr.Column(scale=2):
             with gr.Row():
                 run = gr.Button("Generate", variant="primary", elem_id="qpyt-generate")
@@ -94,8 +108,18 @@ def build_generate(ctx: AppContext, sidebar: Sidebar, history: gr.Gallery) -> No
 
     @user_errors
     def generate_in_page(
-        prompt, negative_prompt, model, width, height, steps, guidance, seed, num_images, past,
-        request: gr.Request, progress=gr.Progress(track_tqdm=True),
+        prompt,
+        negative_prompt,
+        model,
+        width,
+        height,
+        steps,
+        guidance,
+        seed,
+        num_images,
+        past,
+        request: gr.Request,
+        progress=gr.Progress(track_tqdm=True),
     ):
         params = GenerateParams(prompt, negative_prompt, model, width, height, steps, guidance, seed, num_images)
         for images, parameters in run_generation(ctx, params, request.session_hash or "page", progress):
@@ -107,8 +131,17 @@ def build_generate(ctx: AppContext, sidebar: Sidebar, history: gr.Gallery) -> No
 
     @user_errors
     def generate(
-        prompt, negative_prompt, model, width, height, steps, guidance, seed, num_images,
-        request: gr.Request, progress=gr.Progress(track_tqdm=True),
+        prompt,
+        negative_prompt,
+        model,
+        width,
+        height,
+        steps,
+        guidance,
+        seed,
+        num_images,
+        request: gr.Request,
+        progress=gr.Progress(track_tqdm=True),
     ):
         params = GenerateParams(prompt, negative_prompt, model, width, height, steps, guidance, seed, num_images)
         yield from run_generation(ctx, params, request.session_hash or "api", progress)
@@ -119,14 +152,20 @@ def build_generate(ctx: AppContext, sidebar: Sidebar, history: gr.Gallery) -> No
 
     private = {"api_visibility": "private"}
     page_event = run.click(
-        generate_in_page, [*fields, history_state], [gallery, used, summary, history, history_state], **GPU_QUEUE, **private
+        generate_in_page,
+        [*fields, history_state],
+        [gallery, used, summary, history, history_state],
+        **GPU_QUEUE,
+        **private,
     )
     page_event.then(lambda: memory_panel(ctx), None, sidebar.memory_outputs, show_progress="hidden", **private)
     cancel.click(stop, None, None, queue=False, **private)
 
     api_defaults = [defaults.width, defaults.height, defaults.steps, defaults.guidance, -1, 1]
     api_fields = [
-        gr.Textbox("", visible=False), gr.Textbox("", visible=False), gr.Textbox(spec.name, visible=False),
+        gr.Textbox("", visible=False),
+        gr.Textbox("", visible=False),
+        gr.Textbox(spec.name, visible=False),
         *(gr.Number(value, visible=False) for value in api_defaults),
     ]
     api_trigger = gr.Button(visible=False)
@@ -134,14 +173,17 @@ def build_generate(ctx: AppContext, sidebar: Sidebar, history: gr.Gallery) -> No
 
     random_seed.click(lambda: -1, None, seed, **private)
     reuse_seed.click(_last_seed, used, seed, **private)
-    sidebar.model.input(_apply_model(ctx), sidebar.model, [width, height, steps, guidance, negative, engine_note], **private)
+    sidebar.model.input(
+        _apply_model(ctx), sidebar.model, [width, height, steps, guidance, negative, engine_note], **private
+    )
     source.upload(_recall(ctx), source, fields, **private)
 
 
 def _summary(parameters: dict[str, Any]) -> str:
     seeds = parameters.get("seeds", [])
     seed_text = str(seeds[0]) if len(seeds) == 1 else f"{seeds[0]}–{seeds[-1]}"
-    return f"**Seed {seed_text}** · {parameters['width']}×{parameters['height']} · {parameters['steps']} steps · {parameters['model']}"
+    size = f"{parameters['width']}×{parameters['height']}"
+    return f"**Seed {seed_text}** · {size} · {parameters['steps']} steps · {parameters['model']}"
 
 
 def _last_seed(parameters: dict[str, Any] | None) -> Any:
@@ -168,7 +210,10 @@ def _apply_model(ctx: AppContext):
             gr.update(value=defaults.height, step=engine.size_multiple),
             defaults.steps,
             defaults.guidance,
-            gr.update(interactive=engine.negative_prompt, placeholder="" if engine.negative_prompt else f"{engine.label} takes no negative prompt"),
+            gr.update(
+                interactive=engine.negative_prompt,
+                placeholder="" if engine.negative_prompt else f"{engine.label} takes no negative prompt",
+            ),
             _engine_note(spec),
         )
 

@@ -29,7 +29,7 @@ class LatentPreviewer:
         self._vae_scale = vae_scale
 
     @classmethod
-    def fit(cls, vae: torch.nn.Module, device: torch.device, layout: LatentLayout) -> "LatentPreviewer":
+    def fit(cls, vae: torch.nn.Module, device: torch.device, layout: LatentLayout) -> LatentPreviewer:
         """Fit the latent→RGB map for ``vae`` (run on ``device``, the pipeline's execution device)."""
         generator = torch.Generator().manual_seed(FIT_SEED)
         coarse = torch.rand(FIT_IMAGES, 3, 4, 4, generator=generator) * 2 - 1

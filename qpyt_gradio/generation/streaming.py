@@ -42,7 +42,7 @@ class _Failed:
 class QueueReporter:
     """A step reporter that forwards progress, with a preview at most every ``interval`` seconds."""
 
-    def __init__(self, events: "queue.Queue[object]", interval: float = PREVIEW_INTERVAL_S) -> None:
+    def __init__(self, events: queue.Queue[object], interval: float = PREVIEW_INTERVAL_S) -> None:
         self._events = events
         self._interval = interval
         self._last_preview = 0.0

@@ -59,7 +59,11 @@ def call_arguments(prepared: PreparedGeneration) -> dict[str, Any]:
 
 
 def _step_callback(
-    job: ImageJob, prepared: PreparedGeneration, reporter: StepReporter | None, cancel: threading.Event | None, live_preview: bool
+    job: ImageJob,
+    prepared: PreparedGeneration,
+    reporter: StepReporter | None,
+    cancel: threading.Event | None,
+    live_preview: bool,
 ) -> Callable[..., dict[str, Any]]:
     previewer: LatentPreviewer | None = None
     if reporter is not None and live_preview:
@@ -112,7 +116,7 @@ def generate(
             images = job.pipeline(**call_arguments(prepared), callback_on_step_end=callback).images
         sampler = sampler_name(type(job.pipeline.scheduler).__name__)
     paths = []
-    for seed, image in zip(prepared.seeds, images):
+    for seed, image in zip(prepared.seeds, images, strict=True):
         parameters = image_parameters(prepared, seed, sampler)
         stem = f"{seed}-{slug(prepared.params.prompt)}"
         paths.append(save_png(image, outputs_dir, stem, png_info(parameters)))

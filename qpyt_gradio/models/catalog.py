@@ -83,6 +83,7 @@ DEFAULT_HUB_MODELS: tuple[ModelSpec, ...] = (
     _hub("stabilityai/stable-diffusion-3.5-medium", "sd3"),
 )
 
+
 def spec_for_path(path: Path, configs_dir: Path | None = None) -> ModelSpec:
     """A spec for a diffusers folder or a single ``.safetensors`` file (family read from the files)."""
     if path.is_dir():
@@ -186,7 +187,8 @@ class Catalog:
             raise ModelUnavailable(unusable.reason)
         if Path(name).suffix.lower() in PICKLE_SUFFIXES:
             raise ModelUnavailable(
-                f"{name} is a pickle-based checkpoint; Qpyt-UI only loads .safetensors files placed in the models folder."
+                f"{name} is a pickle-based checkpoint; Qpyt-UI only loads .safetensors files "
+                "placed in the models folder."
             )
         if HUB_ID.match(name) and self._hub_family is not None:
             family = self._hub_family(name)

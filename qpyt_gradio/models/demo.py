@@ -35,8 +35,13 @@ def demo_specs(root: Path) -> list[ModelSpec]:
     """Catalog entries for the demo models, whose folders live under ``root``."""
     return [
         ModelSpec(
-            model.name, "folder", str(root / model.name), model.family, model.variant,
-            demo=True, default_overrides=dict(DEMO_DEFAULTS),
+            model.name,
+            "folder",
+            str(root / model.name),
+            model.family,
+            model.variant,
+            demo=True,
+            default_overrides=dict(DEMO_DEFAULTS),
         )
         for model in DEMO_MODELS
     ]

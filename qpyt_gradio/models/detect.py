@@ -56,9 +56,13 @@ def safetensors_keys(path: Path) -> set[str]:
             )
         try:
             header = json.loads(handle.read(header_size))
-            data_end = max((entry["data_offsets"][1] for key, entry in header.items() if key != "__metadata__"), default=0)
+            data_end = max(
+                (entry["data_offsets"][1] for key, entry in header.items() if key != "__metadata__"), default=0
+            )
         except (ValueError, TypeError, KeyError, IndexError):
-            raise ModelUnavailable(f"{path.name} is corrupted: its header is not valid safetensors JSON. Download it again.") from None
+            raise ModelUnavailable(
+                f"{path.name} is corrupted: its header is not valid safetensors JSON. Download it again."
+            ) from None
     expected = 8 + header_size + data_end
     if size < expected:
         raise ModelUnavailable(

@@ -50,8 +50,13 @@ def load_pipeline(spec: ModelSpec, dtype: torch.dtype) -> diffusers.DiffusionPip
     overrides = dict(spec.engine_variant.scheduler_overrides)
     if overrides:
         pipeline.scheduler = type(pipeline.scheduler).from_config(pipeline.scheduler.config, **overrides)
-    pipeline.set_progress_bar_config(disable=True)
+    quiet_progress(pipeline)
     return pipeline
+
+
+def quiet_progress(pipeline: diffusers.DiffusionPipeline) -> None:
+    """Sampling progress goes to the page (Gradio tracks the bar), not to the console."""
+    pipeline.set_progress_bar_config(disable=True, desc="Sampling", unit="steps")
 
 
 def _load_single_file(
@@ -65,12 +70,14 @@ def _load_single_file(
         if not detected.denoiser_only:
             return cls.from_single_file(spec.location, dtype=dtype, config=spec.config_source)
         class_name, folder = spec.engine.denoiser
-        denoiser = getattr(diffusers, class_name).from_single_file(spec.location, config=base, subfolder=folder, dtype=dtype)
+        denoiser = getattr(diffusers, class_name).from_single_file(
+            spec.location, config=base, subfolder=folder, dtype=dtype
+        )
         return cls.from_pretrained(base, dtype=dtype, use_safetensors=True, **{folder: denoiser})
 
 
 def derive_pipeline(base: diffusers.DiffusionPipeline, spec: ModelSpec, task: Task) -> diffusers.DiffusionPipeline:
     """The ``task`` variant of a loaded pipeline, sharing its weights (``from_pipe``)."""
     variant = pipeline_class(spec, task).from_pipe(base, dtype=base.dtype)
-    variant.set_progress_bar_config(disable=True)
+    quiet_progress(variant)
     return variant

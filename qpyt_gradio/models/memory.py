@@ -12,14 +12,14 @@ import ctypes
 import ctypes.util
 import gc
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 import torch
 
 GIB = 1024**3
 
 
-class Strategy(str, Enum):
+class Strategy(StrEnum):
     """Where the weights of an image pipeline live while it runs."""
 
     GPU = "gpu"
@@ -93,7 +93,9 @@ def choose_strategy(device: DeviceInfo, footprint: Footprint, working_bytes: int
         return Decision(strategy, f"{strategy.value} chosen in settings.", vae_tiling=tiling)
     vram = device.free_bytes
     if footprint.total_bytes + working_bytes <= vram:
-        return Decision(Strategy.GPU, f"Whole pipeline on GPU: {_gib(footprint.total_bytes)} fits in {_gib(vram)} free.")
+        return Decision(
+            Strategy.GPU, f"Whole pipeline on GPU: {_gib(footprint.total_bytes)} fits in {_gib(vram)} free."
+        )
     if footprint.largest_component_bytes + working_bytes <= vram:
         return Decision(
             Strategy.MODEL_OFFLOAD,
@@ -119,9 +121,7 @@ def apply_strategy(pipeline: object, decision: Decision, device: DeviceInfo) -> 
     elif strategy is Strategy.SEQUENTIAL_OFFLOAD:
         pipeline.enable_sequential_cpu_offload(device=device.torch_device)
     elif strategy is Strategy.GROUP_OFFLOAD:
-        pipeline.enable_group_offload(
-            onload_device=device.torch_device, offload_type="leaf_level", use_stream=True
-        )
+        pipeline.enable_group_offload(onload_device=device.torch_device, offload_type="leaf_level", use_stream=True)
     vae = getattr(pipeline, "vae", None)
     if decision.vae_tiling and vae is not None:
         vae.enable_tiling()

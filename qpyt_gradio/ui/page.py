@@ -31,17 +31,23 @@ def build_app(ctx: AppContext) -> gr.Blocks:
         gr.Markdown(f"## Qpyt-UI <small>{__version__}</small>")
         if ctx.settings.demo:
             gr.Markdown(DEMO_BANNER, elem_id="qpyt-demo-banner")
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=4):
-                history = gr.Gallery(
-                    label="This session's outputs", format="png", columns=8, rows=1, height=200, object_fit="cover",
-                    preview=False, render=False, elem_id="qpyt-history",
-                )
-                with gr.Tabs():
-                    for label, build in BRICKS:
-                        with gr.Tab(label):
-                            build(ctx, sidebar, history)
-                history.render()
+        with gr.Row(equal_height=False), gr.Column(scale=4):
+            history = gr.Gallery(
+                label="This session's outputs",
+                format="png",
+                columns=8,
+                rows=1,
+                height=200,
+                object_fit="cover",
+                preview=False,
+                render=False,
+                elem_id="qpyt-history",
+            )
+            with gr.Tabs():
+                for label, build in BRICKS:
+                    with gr.Tab(label):
+                        build(ctx, sidebar, history)
+            history.render()
     app.queue(default_concurrency_limit=4)
     return app
 

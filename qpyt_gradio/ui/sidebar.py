@@ -62,14 +62,18 @@ def build_sidebar(ctx: AppContext) -> Sidebar:
         unusable = gr.Markdown(_unusable_note(ctx))
         gr.Markdown("### Memory")
         rows, line = memory_panel(ctx)
-        memory_table = gr.Dataframe(value=rows, headers=MEMORY_HEADERS, interactive=False, wrap=True, elem_id="qpyt-memory")
+        memory_table = gr.Dataframe(
+            value=rows, headers=MEMORY_HEADERS, interactive=False, wrap=True, elem_id="qpyt-memory"
+        )
         device = gr.Markdown(line)
         with gr.Row():
             refresh_memory = gr.Button("Refresh", size="sm")
             free = gr.Button("Free memory", size="sm", variant="stop")
         with gr.Accordion("Settings", open=False):
             strategy = gr.Dropdown(
-                choices=list(MEMORY_STRATEGIES), value=ctx.settings.memory, label="Memory strategy",
+                choices=list(MEMORY_STRATEGIES),
+                value=ctx.settings.memory,
+                label="Memory strategy",
                 info="auto picks from the free VRAM; the loaded model is released when this changes.",
             )
             live_preview = gr.Checkbox(value=ctx.live_preview, label="Live preview while sampling")
@@ -97,7 +101,9 @@ def build_sidebar(ctx: AppContext) -> Sidebar:
     refresh_models.click(rescan, None, [model, unusable], **private)
     refresh_memory.click(lambda: memory_panel(ctx), None, sidebar.memory_outputs, **private)
     free.click(free_all, None, sidebar.memory_outputs, concurrency_id="gpu", concurrency_limit=1, **private)
-    strategy.change(change_strategy, strategy, sidebar.memory_outputs, concurrency_id="gpu", concurrency_limit=1, **private)
+    strategy.change(
+        change_strategy, strategy, sidebar.memory_outputs, concurrency_id="gpu", concurrency_limit=1, **private
+    )
     live_preview.change(change_preview, live_preview, None, **private)
     gr.Timer(3.0).tick(lambda: memory_panel(ctx), None, sidebar.memory_outputs, show_progress="hidden", **private)
     return sidebar
