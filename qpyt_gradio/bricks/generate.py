@@ -99,35 +99,14 @@ def build_generate(ctx: AppContext, sidebar: Sidebar, history: gr.Gallery) -> No
             with gr.Row():
                 run = gr.Button("Generate", variant="primary", elem_id="qpyt-generate")
                 cancel = gr.Button("Cancel", variant="stop", elem_id="qpyt-cancel")
-            gallery = gr.Gallery(label="Result", format="png", columns=2, height=520, elem_id="qpyt-result")
+            gallery = gr.Gallery(
+                label="Result", format="png", type="filepath", columns=2, height=520, elem_id="qpyt-result"
+            )
             summary = gr.Markdown(elem_id="qpyt-summary")
             with gr.Accordion("Parameters used", open=False):
                 used = gr.JSON(elem_id="qpyt-parameters")
     history_state = gr.State([])
     fields = [prompt, negative, sidebar.model, width, height, steps, guidance, seed, count]
-
-    @user_errors
-    def generate_in_page(
-        prompt,
-        negative_prompt,
-        model,
-        width,
-        height,
-        steps,
-        guidance,
-        seed,
-        num_images,
-        past,
-        request: gr.Request,
-        progress=gr.Progress(track_tqdm=True),
-    ):
-        params = GenerateParams(prompt, negative_prompt, model, width, height, steps, guidance, seed, num_images)
-        for images, parameters in run_generation(ctx, params, request.session_hash or "page", progress):
-            if isinstance(parameters, dict) and "files" in parameters:
-                past = (list(images) + list(past))[:HISTORY_LIMIT]
-                yield images, parameters, _summary(parameters), past, past
-            else:
-                yield images, parameters, gr.skip(), gr.skip(), gr.skip()
 
     @user_errors
     def generate(
@@ -151,14 +130,10 @@ def build_generate(ctx: AppContext, sidebar: Sidebar, history: gr.Gallery) -> No
             gr.Info("Cancelling: the job stops after the current step.")
 
     private = {"api_visibility": "private"}
-    page_event = run.click(
-        generate_in_page,
-        [*fields, history_state],
-        [gallery, used, summary, history, history_state],
-        **GPU_QUEUE,
-        **private,
+    page_event = run.click(generate, fields, [gallery, used], api_name="generate_in_page", **GPU_QUEUE, **private)
+    page_event.success(_record, [gallery, used, history_state], [summary, history, history_state], **private).then(
+        lambda: memory_panel(ctx), None, sidebar.memory_outputs, show_progress="hidden", **private
     )
-    page_event.then(lambda: memory_panel(ctx), None, sidebar.memory_outputs, show_progress="hidden", **private)
     cancel.click(stop, None, None, queue=False, **private)
 
     api_defaults = [defaults.width, defaults.height, defaults.steps, defaults.guidance, -1, 1]
@@ -177,6 +152,15 @@ def build_generate(ctx: AppContext, sidebar: Sidebar, history: gr.Gallery) -> No
         _apply_model(ctx), sidebar.model, [width, height, steps, guidance, negative, engine_note], **private
     )
     source.upload(_recall(ctx), source, fields, **private)
+
+
+def _record(images: list[tuple[str, str | None]] | None, parameters: dict[str, Any] | None, past: list[str]):
+    """After a finished job: its summary line, and its images at the front of the session gallery."""
+    if not parameters or "files" not in parameters:
+        return gr.skip(), gr.skip(), gr.skip()
+    recent = [path for path, _caption in images or []]
+    past = (recent + list(past))[:HISTORY_LIMIT]
+    return _summary(parameters), past, past
 
 
 def _summary(parameters: dict[str, Any]) -> str:
