@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from qpyt_gradio.engines import MAX_SIDE, MIN_SIDE
+
 MEMORY_STRATEGIES = ("auto", "gpu", "model_offload", "group_offload", "sequential_offload", "cpu")
 TRUE_WORDS = {"1", "true", "yes", "on"}
 
@@ -33,7 +35,7 @@ class Settings:
     outputs_dir: Path = Path("outputs")
     cache_dir: Path = Path.home() / ".cache" / "qpyt-ui"
     memory: str = "auto"
-    max_side: int = 2048
+    max_side: int = MAX_SIDE
     live_preview: bool = True
 
     @property
@@ -48,6 +50,8 @@ class Settings:
             )
         if not 1 <= self.port <= 65535:
             raise SettingsError(f"port {self.port} is out of range 1-65535")
+        if not MIN_SIDE <= self.max_side <= 4 * MAX_SIDE:
+            raise SettingsError(f"--max-side {self.max_side} is out of range {MIN_SIDE}-{4 * MAX_SIDE}")
         if self.share and self.auth is None and not self.share_public:
             raise SettingsError(
                 "--share makes a public link to this machine's GPU. Add --auth user:password, "

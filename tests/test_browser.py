@@ -89,3 +89,15 @@ def test_cancel_stops_a_long_job_and_the_page_stays_ready(page):
     page.locator("input[aria-label='number input for Steps']").fill("2")
     page.click("#qpyt-generate")
     page.wait_for_function(f"document.querySelectorAll('#qpyt-history img').length > {before}", timeout=60_000)
+
+
+def test_dark_mode_follows_the_system(served_app):
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        for scheme, dark in (("dark", True), ("light", False)):
+            page = browser.new_page(color_scheme=scheme)
+            page.goto(served_app["url"])
+            page.wait_for_selector("#qpyt-prompt textarea")
+            assert page.evaluate("document.body.classList.contains('dark')") is dark
+            page.close()
+        browser.close()

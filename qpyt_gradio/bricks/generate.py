@@ -9,6 +9,7 @@ brick's own validation and gets its named message.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,7 @@ from qpyt_gradio.engines import MAX_GUIDANCE, MAX_IMAGES, MAX_STEPS, MIN_SIDE
 from qpyt_gradio.errors import GenerationCancelled
 from qpyt_gradio.generation.request import GenerateParams, prepare
 from qpyt_gradio.generation.streaming import QueueReporter, StepEvent, stream
+from qpyt_gradio.models.catalog import ModelSpec
 from qpyt_gradio.spaces_gpu import on_gpu
 from qpyt_gradio.ui.errors import user_errors
 from qpyt_gradio.ui.sidebar import Sidebar, memory_panel
@@ -106,7 +108,7 @@ def build_generate(ctx: AppContext, sidebar: Sidebar, history: gr.Gallery) -> No
             with gr.Accordion("Parameters used", open=False):
                 used = gr.JSON(elem_id="qpyt-parameters")
     history_state = gr.State([])
-    fields = [prompt, negative, sidebar.model, width, height, steps, guidance, seed, count]
+    inputs = [prompt, negative, sidebar.model, width, height, steps, guidance, seed, count]
 
     @user_errors
     def generate(
@@ -123,14 +125,14 @@ def build_generate(ctx: AppContext, sidebar: Sidebar, history: gr.Gallery) -> No
         progress=gr.Progress(track_tqdm=True),
     ):
         params = GenerateParams(prompt, negative_prompt, model, width, height, steps, guidance, seed, num_images)
-        yield from run_generation(ctx, params, request.session_hash or "api", progress)
+        yield from run_generation(ctx, params, _session(request), progress)
 
     def stop(request: gr.Request) -> None:
-        if ctx.jobs.cancel(request.session_hash or "page"):
+        if ctx.jobs.cancel(_session(request)):
             gr.Info("Cancelling: the job stops after the current step.")
 
     private = {"api_visibility": "private"}
-    page_event = run.click(generate, fields, [gallery, used], api_name="generate_in_page", **GPU_QUEUE, **private)
+    page_event = run.click(generate, inputs, [gallery, used], api_name="generate_in_page", **GPU_QUEUE, **private)
     page_event.success(_record, [gallery, used, history_state], [summary, history, history_state], **private).then(
         lambda: memory_panel(ctx), None, sidebar.memory_outputs, show_progress="hidden", **private
     )
@@ -151,10 +153,17 @@ def build_generate(ctx: AppContext, sidebar: Sidebar, history: gr.Gallery) -> No
     sidebar.model.input(
         _apply_model(ctx), sidebar.model, [width, height, steps, guidance, negative, engine_note], **private
     )
-    source.upload(_recall(ctx), source, fields, **private)
+    source.upload(_recall(ctx), source, inputs, **private)
 
 
-def _record(images: list[tuple[str, str | None]] | None, parameters: dict[str, Any] | None, past: list[str]):
+def _session(request: gr.Request) -> str:
+    """The browser session a job belongs to (API calls without one share a key)."""
+    return request.session_hash or "anonymous"
+
+
+def _record(
+    images: list[tuple[str, str | None]] | None, parameters: dict[str, Any] | None, past: list[str]
+) -> tuple[Any, Any, Any]:
     """After a finished job: its summary line, and its images at the front of the session gallery."""
     if not parameters or "files" not in parameters:
         return gr.skip(), gr.skip(), gr.skip()
@@ -177,7 +186,7 @@ def _last_seed(parameters: dict[str, Any] | None) -> Any:
     return parameters["seed"]
 
 
-def _engine_note(spec: Any) -> str:
+def _engine_note(spec: ModelSpec) -> str:
     note = f"*{spec.engine_variant.label}*: {spec.engine.guidance_note}"
     if spec.demo:
         note = "**Demo model: tiny random weights, it draws noise.** " + note
@@ -208,11 +217,10 @@ def _recall(ctx: AppContext):
     @user_errors
     def recall(path: str | None) -> tuple[Any, ...]:
         if not path:
-            return tuple(gr.skip() for _ in range(9))
+            return tuple(gr.skip() for _ in fields(GenerateParams))
         values, message = recall_from_image(Path(path), ctx.catalog)
         if message:
             gr.Warning(message)
-        order = ["prompt", "negative_prompt", "model", "width", "height", "steps", "guidance", "seed", "num_images"]
-        return tuple(values[key] if key in values else gr.skip() for key in order)
+        return tuple(values[field.name] if field.name in values else gr.skip() for field in fields(GenerateParams))
 
     return recall
