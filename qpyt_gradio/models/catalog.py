@@ -63,8 +63,7 @@ class ModelSpec:
 
     @property
     def label(self) -> str:
-        where = {"hub": "hub", "folder": "folder", "file": "file"}[self.source]
-        tag = "demo, draws noise" if self.demo else where
+        tag = "demo, draws noise" if self.demo else self.source
         return f"{self.name}  ·  {self.engine_variant.label} ({tag})"
 
 
@@ -191,8 +190,7 @@ class Catalog:
                 "placed in the models folder."
             )
         if HUB_ID.match(name) and self._hub_family is not None:
-            family = self._hub_family(name)
-            spec = ModelSpec(name, "hub", name, family, engine(family).variant_for(name).name)
+            spec = _hub(name, self._hub_family(name))
             self.add(spec)
             return spec
         raise ModelUnavailable(
