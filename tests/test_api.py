@@ -149,3 +149,28 @@ def test_progress_is_reported_per_step(client):
         time.sleep(0.02)
     job.result()
     assert len(sampling) >= 2 and max(sampling) <= 20
+
+
+def test_cancelling_an_api_job_frees_the_gpu_lane_for_the_next(client, served_app):
+    job = client.submit(
+        prompt="a job to cancel",
+        model="demo-sdxl",
+        width=1024,
+        height=1024,
+        steps=150,
+        guidance=2.0,
+        seed=9,
+        num_images=1,
+        api_name="/generate",
+    )
+    deadline = time.monotonic() + 60
+    while not any(unit.desc == "Sampling" for unit in job.status().progress_data or []):
+        assert time.monotonic() < deadline, "the job never started sampling"
+        time.sleep(0.05)
+    assert job.cancel()
+    # The cancelled job would need minutes; the next one only gets the lane if it stopped.
+    follow_up = client.submit(
+        prompt="next", model="demo-sdxl", width=64, height=64, steps=2, seed=2, api_name="/generate"
+    )
+    assert follow_up.result(timeout=60)[1]["prompt"] == "next"
+    assert not list(served_app["outputs"].rglob("*a-job-to-cancel*"))
