@@ -8,7 +8,7 @@ import torch
 from diffusers import DiffusionPipeline
 from PIL import Image
 
-from qpyt_gradio.errors import GenerationCancelled
+from qpyt_gradio.errors import GenerationCancelled, InvalidInput
 from qpyt_gradio.generation.request import GenerateParams, prepare
 from qpyt_gradio.generation.txt2img import generate
 from qpyt_gradio.metadata import read_parameters
@@ -136,3 +136,21 @@ def test_saved_images_carry_their_parameters(registry, catalog, tmp_path):
     a1111 = Image.open(result.paths[0]).text["parameters"]
     assert a1111.splitlines()[1] == "Negative prompt: blurry"
     assert "Steps: 2, Sampler: Euler, CFG scale: 5.5, Seed: 99, Size: 72x64, Model: demo-sdxl" in a1111
+
+
+def test_out_of_gpu_memory_becomes_advice_and_the_next_job_runs(registry, catalog, tmp_path, monkeypatch):
+    """No GPU here, so the CUDA out-of-memory error is raised where diffusers would raise it."""
+    spec = catalog.resolve("demo-sdxl")
+    prepared = prepare(GenerateParams("a cat", model="demo-sdxl", width=1024, height=1024, steps=2, seed=1), spec, 2048)
+    with registry.image_job("demo-sdxl") as job:
+        pipeline_type = type(job.pipeline)
+
+    def exhausted(*_args, **_kwargs):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline_type, "__call__", exhausted)
+        with pytest.raises(InvalidInput, match=r"Out of GPU memory at 1024×1024 with 1 image.*Settings"):
+            generate(registry, prepared, tmp_path)
+    small = prepare(GenerateParams("a cat", model="demo-sdxl", width=64, height=64, steps=2, seed=1), spec, 2048)
+    assert len(generate(registry, small, tmp_path).paths) == 1

@@ -59,10 +59,14 @@ def run_generation(
             else:
                 yield [str(path) for path in event.paths], event.parameters
     except GenerationCancelled as stopped:
-        gr.Info(str(stopped))
-        yield gr.skip(), {**prepared.params.to_json(), "cancelled": True, "message": str(stopped)}
+        message = str(stopped)
+    else:
+        return
     finally:
         ctx.jobs.close(session, cancel)
+    # Reported outside the handler: the exception's frames hold the sampling tensors.
+    gr.Info(message)
+    yield gr.skip(), {**prepared.params.to_json(), "cancelled": True, "message": message}
 
 
 def build_generate(ctx: AppContext, sidebar: Sidebar, history: gr.Gallery) -> None:

@@ -16,10 +16,11 @@ from typing import Any, Protocol
 import torch
 from PIL import Image
 
-from qpyt_gradio.errors import GenerationCancelled
+from qpyt_gradio.errors import GenerationCancelled, InvalidInput
 from qpyt_gradio.generation.preview import LatentPreviewer
 from qpyt_gradio.generation.request import PreparedGeneration
 from qpyt_gradio.metadata import APP_VERSION, png_info, sampler_name
+from qpyt_gradio.models.memory import free_memory
 from qpyt_gradio.models.registry import ImageJob, Registry
 from qpyt_gradio.outputs import save_png, slug
 
@@ -101,6 +102,21 @@ def image_parameters(prepared: PreparedGeneration, seed: int, sampler: str) -> d
     }
 
 
+def _sample(
+    registry: Registry,
+    prepared: PreparedGeneration,
+    reporter: StepReporter | None,
+    cancel: threading.Event | None,
+    live_preview: bool,
+) -> tuple[list[Image.Image], str]:
+    """Run the diffusers call under the registry; returns the images and the sampler's name."""
+    with registry.image_job(prepared.spec.name, "txt2img") as job:
+        callback = _step_callback(job, prepared, reporter, cancel, live_preview)
+        with torch.inference_mode():
+            images = job.pipeline(**call_arguments(prepared), callback_on_step_end=callback).images
+        return images, sampler_name(type(job.pipeline.scheduler).__name__)
+
+
 def generate(
     registry: Registry,
     prepared: PreparedGeneration,
@@ -110,11 +126,17 @@ def generate(
     live_preview: bool = True,
 ) -> GenerationResult:
     """Sample, then save every image with its parameters; returns paths and parameters used."""
-    with registry.image_job(prepared.spec.name, "txt2img") as job:
-        callback = _step_callback(job, prepared, reporter, cancel, live_preview)
-        with torch.inference_mode():
-            images = job.pipeline(**call_arguments(prepared), callback_on_step_end=callback).images
-        sampler = sampler_name(type(job.pipeline.scheduler).__name__)
+    try:
+        images, sampler = _sample(registry, prepared, reporter, cancel, live_preview)
+    except torch.OutOfMemoryError:
+        images, sampler = None, ""
+    if images is None:  # raised outside the handler, so the failed step's tensors can be freed
+        free_memory()
+        params = prepared.params
+        raise InvalidInput(
+            f"Out of GPU memory at {params.width}×{params.height} with {params.num_images} image(s). Try a smaller "
+            "size or fewer images, or a lower-memory strategy in Settings (model_offload, group_offload)."
+        )
     paths = []
     for seed, image in zip(prepared.seeds, images, strict=True):
         parameters = image_parameters(prepared, seed, sampler)
