@@ -16,18 +16,24 @@ def client(served_app):
     return Client(served_app["url"], verbose=False)
 
 
+DEFAULTS = {
+    "prompt": "a lighthouse",
+    "model": "demo-sdxl",
+    "width": 64,
+    "height": 64,
+    "steps": 2,
+    "guidance": 3.0,
+    "seed": 5,
+}
+
+
+def submit(client, **values):
+    """A /generate job with small defaults, ``values`` overriding them."""
+    return client.submit(**{**DEFAULTS, **values}, api_name="/generate")
+
+
 def generate(client, **values):
-    arguments = {
-        "prompt": "a lighthouse",
-        "model": "demo-sdxl",
-        "width": 64,
-        "height": 64,
-        "steps": 2,
-        "guidance": 3.0,
-        "seed": 5,
-    }
-    arguments.update(values)
-    return client.predict(**arguments, api_name="/generate")
+    return submit(client, **values).result(timeout=300)
 
 
 def test_api_names_are_stable(client):
@@ -53,7 +59,8 @@ def test_generate_on_each_engine(client, served_app, name, family):
 
 def test_eight_jobs_at_once_all_complete_unmixed(client):
     jobs = {
-        seed: client.submit(
+        seed: submit(
+            client,
             prompt=f"job {seed}",
             model="demo-sd3",
             width=64,
@@ -62,7 +69,6 @@ def test_eight_jobs_at_once_all_complete_unmixed(client):
             guidance=2.0,
             seed=seed,
             num_images=1,
-            api_name="/generate",
         )
         for seed in range(100, 108)
     }
@@ -112,7 +118,8 @@ def test_snapped_sizes_are_reported(client):
 
 def test_concurrent_submissions_from_several_clients(served_app):
     def one(seed):
-        return Client(served_app["url"], verbose=False).predict(
+        return generate(
+            Client(served_app["url"], verbose=False),
             prompt=f"client {seed}",
             model="demo-flux",
             width=64,
@@ -121,7 +128,6 @@ def test_concurrent_submissions_from_several_clients(served_app):
             guidance=1.0,
             seed=seed,
             num_images=1,
-            api_name="/generate",
         )[1]
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
@@ -130,7 +136,8 @@ def test_concurrent_submissions_from_several_clients(served_app):
 
 
 def test_progress_is_reported_per_step(client):
-    job = client.submit(
+    job = submit(
+        client,
         prompt="progress",
         model="demo-sdxl",
         width=256,
@@ -139,7 +146,6 @@ def test_progress_is_reported_per_step(client):
         guidance=2.0,
         seed=3,
         num_images=1,
-        api_name="/generate",
     )
     sampling: set[int] = set()
     while not job.done():
@@ -152,7 +158,8 @@ def test_progress_is_reported_per_step(client):
 
 
 def test_cancelling_an_api_job_frees_the_gpu_lane_for_the_next(client, served_app):
-    job = client.submit(
+    job = submit(
+        client,
         prompt="a job to cancel",
         model="demo-sdxl",
         width=1024,
@@ -161,7 +168,6 @@ def test_cancelling_an_api_job_frees_the_gpu_lane_for_the_next(client, served_ap
         guidance=2.0,
         seed=9,
         num_images=1,
-        api_name="/generate",
     )
     deadline = time.monotonic() + 60
     while not any(unit.desc == "Sampling" for unit in job.status().progress_data or []):
@@ -169,8 +175,6 @@ def test_cancelling_an_api_job_frees_the_gpu_lane_for_the_next(client, served_ap
         time.sleep(0.05)
     assert job.cancel()
     # The cancelled job would need minutes; the next one only gets the lane if it stopped.
-    follow_up = client.submit(
-        prompt="next", model="demo-sdxl", width=64, height=64, steps=2, seed=2, api_name="/generate"
-    )
+    follow_up = submit(client, prompt="next", model="demo-sdxl", width=64, height=64, steps=2, seed=2)
     assert follow_up.result(timeout=60)[1]["prompt"] == "next"
     assert not list(served_app["outputs"].rglob("*a-job-to-cancel*"))
