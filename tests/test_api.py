@@ -63,9 +63,6 @@ def test_eight_jobs_at_once_all_complete_unmixed(client):
             client,
             prompt=f"job {seed}",
             model="demo-sd3",
-            width=64,
-            height=64,
-            steps=2,
             guidance=2.0,
             seed=seed,
             num_images=1,
@@ -122,8 +119,6 @@ def test_concurrent_submissions_from_several_clients(served_app):
             Client(served_app["url"], verbose=False),
             prompt=f"client {seed}",
             model="demo-flux",
-            width=64,
-            height=64,
             steps=1,
             guidance=1.0,
             seed=seed,
@@ -175,6 +170,6 @@ def test_cancelling_an_api_job_frees_the_gpu_lane_for_the_next(client, served_ap
         time.sleep(0.05)
     assert job.cancel()
     # The cancelled job would need minutes; the next one only gets the lane if it stopped.
-    follow_up = submit(client, prompt="next", model="demo-sdxl", width=64, height=64, steps=2, seed=2)
+    follow_up = submit(client, prompt="next", seed=2)
     assert follow_up.result(timeout=60)[1]["prompt"] == "next"
     assert not list(served_app["outputs"].rglob("*a-job-to-cancel*"))
