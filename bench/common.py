@@ -28,7 +28,8 @@ def bench_model(family: str, width: int) -> ModelSpec:
     from qpyt_gradio.models import tiny
 
     name = f"bench-{family}-w{width}"
-    folder = tiny.ensure_built(CACHE / name, getattr(tiny, BUILDERS[family]), width)
+    builder = getattr(tiny, BUILDERS[family])
+    folder = tiny.ensure_built(CACHE / name, lambda path: builder(width).save_pretrained(path))
     return ModelSpec(name, "folder", str(folder), family, VARIANTS[family])
 
 

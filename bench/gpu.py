@@ -39,7 +39,7 @@ class StepClock:
 
     def __init__(self) -> None:
         self.stamps: list[float] = []
-        self._page = QueueReporter(queue.Queue())
+        self._page = QueueReporter(queue.Queue().put)
 
     def step(self, done, total, preview) -> None:
         self._page.step(done, total, preview)

@@ -37,6 +37,10 @@ class Settings:
     memory: str = "auto"
     max_side: int = MAX_SIDE
     live_preview: bool = True
+    caption_model: str | None = None
+    translate_model: str | None = None
+    enhance_model: str | None = None
+    auto_translate: bool = False
 
     @property
     def demo_models_dir(self) -> Path:
@@ -86,6 +90,15 @@ def _argument_parser(defaults: Settings) -> argparse.ArgumentParser:
     parser.add_argument("--cache-dir", type=Path, default=defaults.cache_dir, help="demo models and other caches")
     parser.add_argument("--memory", choices=MEMORY_STRATEGIES, default=defaults.memory, help="memory strategy")
     parser.add_argument("--max-side", type=int, default=defaults.max_side, help="largest width/height allowed")
+    parser.add_argument("--caption-model", default=defaults.caption_model, help="Florence-2 model (hub id or folder)")
+    parser.add_argument("--translate-model", default=defaults.translate_model, help="MarianMT fr->en model")
+    parser.add_argument("--enhance-model", default=defaults.enhance_model, help="Qwen2.5 Instruct model")
+    parser.add_argument(
+        "--auto-translate",
+        action="store_true",
+        default=defaults.auto_translate,
+        help="translate French prompts to English before generating",
+    )
     parser.add_argument(
         "--no-live-preview",
         dest="live_preview",
@@ -120,6 +133,10 @@ def _from_environment(environ: Mapping[str, str]) -> tuple[Settings, str | None]
         memory=environ.get("QPYT_MEMORY") or base.memory,
         max_side=max_side,
         live_preview=flag("QPYT_LIVE_PREVIEW", base.live_preview),
+        caption_model=environ.get("QPYT_CAPTION_MODEL") or None,
+        translate_model=environ.get("QPYT_TRANSLATE_MODEL") or None,
+        enhance_model=environ.get("QPYT_ENHANCE_MODEL") or None,
+        auto_translate=flag("QPYT_AUTO_TRANSLATE", base.auto_translate),
     )
     return settings, environ.get("QPYT_AUTH")
 
@@ -127,20 +144,8 @@ def _from_environment(environ: Mapping[str, str]) -> tuple[Settings, str | None]
 def load_settings(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     """Settings from ``environ`` (default ``os.environ``) overridden by ``argv``; checked."""
     from_env, env_auth = _from_environment(os.environ if environ is None else environ)
-    arguments = _argument_parser(from_env).parse_args(argv)
-    settings = Settings(
-        host=arguments.host,
-        port=arguments.port,
-        share=arguments.share,
-        share_public=arguments.share_public,
-        auth=parse_auth(arguments.auth or env_auth),
-        demo=arguments.demo,
-        models_dir=arguments.models_dir,
-        outputs_dir=arguments.outputs_dir,
-        cache_dir=arguments.cache_dir,
-        memory=arguments.memory,
-        max_side=arguments.max_side,
-        live_preview=arguments.live_preview,
-    )
+    values = vars(_argument_parser(from_env).parse_args(argv))
+    values["auth"] = parse_auth(values["auth"] or env_auth)
+    settings = Settings(**values)
     settings.check()
     return settings

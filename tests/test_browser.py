@@ -15,14 +15,19 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="module")
-def page(served_app):
+def browser():
     with playwright.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1500, "height": 1000})
-        page.goto(served_app["url"])
-        page.wait_for_selector("#qpyt-prompt textarea")
-        yield page
-        browser.close()
+        chromium = driver.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser, served_app):
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    page.goto(served_app["url"])
+    page.wait_for_selector("#qpyt-prompt textarea")
+    return page
 
 
 def history_count(page) -> int:
@@ -91,13 +96,10 @@ def test_cancel_stops_a_long_job_and_the_page_stays_ready(page):
     page.wait_for_function(f"document.querySelectorAll('#qpyt-history img').length > {before}", timeout=60_000)
 
 
-def test_dark_mode_follows_the_system(served_app):
-    with playwright.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        for scheme, dark in (("dark", True), ("light", False)):
-            page = browser.new_page(color_scheme=scheme)
-            page.goto(served_app["url"])
-            page.wait_for_selector("#qpyt-prompt textarea")
-            assert page.evaluate("document.body.classList.contains('dark')") is dark
-            page.close()
-        browser.close()
+def test_dark_mode_follows_the_system(browser, served_app):
+    for scheme, dark in (("dark", True), ("light", False)):
+        page = browser.new_page(color_scheme=scheme)
+        page.goto(served_app["url"])
+        page.wait_for_selector("#qpyt-prompt textarea")
+        assert page.evaluate("document.body.classList.contains('dark')") is dark
+        page.close()

@@ -75,9 +75,10 @@ def test_batch_images_are_reproducible_alone_from_their_own_seed(registry, catal
     batch = run(registry, catalog, tmp_path, seed=10, num_images=3, **values)
     assert batch.parameters["seeds"] == [10, 11, 12]
     alone = run(registry, catalog, tmp_path, seed=12, num_images=1, **values)
-    third = np.asarray(Image.open(batch.paths[2]))
-    assert np.array_equal(third, np.asarray(Image.open(alone.paths[0])))
-    assert not np.array_equal(third, np.asarray(Image.open(batch.paths[0])))
+    third = np.asarray(Image.open(batch.paths[2])).astype(int)
+    # Same starting noise; batched matrix products may round differently in the last bit.
+    assert np.abs(third - np.asarray(Image.open(alone.paths[0]))).max() <= 1
+    assert np.abs(third - np.asarray(Image.open(batch.paths[0]))).mean() > 5
 
 
 @pytest.mark.parametrize("name", ["demo-sdxl", "demo-flux"])

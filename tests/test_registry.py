@@ -2,17 +2,15 @@
 
 import gc
 import weakref
-from pathlib import Path
 
 import pytest
-from transformers import AutoModelForCausalLM
 
 from qpyt_gradio.errors import ModelUnavailable
-from qpyt_gradio.models import tiny
+from qpyt_gradio.helpers.models import ENHANCE, helper_spec
 from qpyt_gradio.models.catalog import ModelSpec
 from qpyt_gradio.models.loading import load_pipeline
 from qpyt_gradio.models.memory import module_bytes
-from qpyt_gradio.models.registry import HelperSpec, Registry
+from qpyt_gradio.models.registry import Registry
 
 
 @pytest.fixture()
@@ -20,13 +18,10 @@ def registry(catalog):
     return Registry(catalog, loader=load_pipeline)
 
 
-@pytest.fixture(scope="module")
-def helper_folder(tmp_path_factory):
-    return tiny.ensure_built(tmp_path_factory.mktemp("helper") / "tiny-qwen2", tiny.causal_lm)
-
-
-def helper_spec(folder: Path) -> HelperSpec:
-    return HelperSpec("enhancer", "Tiny Qwen2", lambda: AutoModelForCausalLM.from_pretrained(folder))
+@pytest.fixture()
+def enhancer(cache_dir):
+    """The prompt enhancer helper on its tiny demo model, loaded by the real helper loader."""
+    return helper_spec(ENHANCE, ENHANCE.demo_model, cache_dir / "demo-models")
 
 
 def test_each_engine_loads_from_a_local_folder(registry):
@@ -91,25 +86,27 @@ def test_same_model_twice_loads_once_and_variants_share_weights(registry):
     assert registry.live_pipeline_count() == 0
 
 
-def test_helpers_load_lazily_once_and_are_released_before_generation(registry, helper_folder):
-    registry.register_helper(helper_spec(helper_folder))
-    assert registry.load_counts["helper:enhancer"] == 0
-    with registry.helper("enhancer") as model:
-        reference = weakref.ref(model)
-        expected_bytes = module_bytes(model)
-    with registry.helper("enhancer") as model:
-        assert model is reference()
-    del model
-    assert registry.load_counts["helper:enhancer"] == 1
-    assert [(row.name, row.role, row.bytes) for row in registry.report()] == [("Tiny Qwen2", "helper", expected_bytes)]
+def test_helpers_load_lazily_once_and_are_released_before_generation(registry, enhancer):
+    registry.register_helper(enhancer)
+    assert registry.load_counts["helper:enhance"] == 0
+    with registry.helper("enhance") as helper:
+        reference = weakref.ref(helper.model)
+        expected_bytes = module_bytes(helper.model)
+    with registry.helper("enhance") as helper:
+        assert helper.model is reference()
+    del helper
+    assert registry.load_counts["helper:enhance"] == 1
+    assert [(row.name, row.role, row.bytes) for row in registry.report()] == [
+        (enhancer.label, "helper", expected_bytes)
+    ]
 
     with registry.image_job("demo-sdxl"):
         gc.collect()
         assert reference() is None
         assert [row.role for row in registry.report()] == ["image pipeline"]
-    with registry.helper("enhancer"):
+    with registry.helper("enhance"):
         pass
-    assert registry.load_counts["helper:enhancer"] == 2
+    assert registry.load_counts["helper:enhance"] == 2
     with pytest.raises(KeyError, match="no helper 'florence'"), registry.helper("florence"):
         pass
 

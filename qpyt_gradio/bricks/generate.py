@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import gradio as gr
 
@@ -20,14 +20,11 @@ from qpyt_gradio.context import AppContext
 from qpyt_gradio.engines import MAX_GUIDANCE, MAX_IMAGES, MAX_STEPS, MIN_SIDE
 from qpyt_gradio.errors import GenerationCancelled
 from qpyt_gradio.generation.request import GenerateParams, prepare
-from qpyt_gradio.generation.streaming import QueueReporter, StepEvent, stream
+from qpyt_gradio.generation.streaming import BackgroundJob, QueueReporter, StepEvent
 from qpyt_gradio.models.catalog import ModelSpec
 from qpyt_gradio.spaces_gpu import on_gpu
 from qpyt_gradio.ui.errors import user_errors
 from qpyt_gradio.ui.sidebar import Sidebar, memory_panel
-
-if TYPE_CHECKING:
-    from qpyt_gradio.generation.txt2img import GenerationResult
 
 GPU_QUEUE = {"concurrency_id": "gpu", "concurrency_limit": 1}
 HISTORY_LIMIT = 200
@@ -48,16 +45,16 @@ def run_generation(
     cancel = ctx.jobs.open(session)
     progress(0, desc=f"Preparing {spec.name}")
     try:
-
-        def job(reporter: QueueReporter) -> GenerationResult:
-            return generate(registry, prepared, ctx.settings.outputs_dir, reporter, cancel, ctx.live_preview)
-
-        for event in stream(job, cancel):
-            if isinstance(event, StepEvent):
-                if event.preview is not None:
-                    yield [event.preview], gr.skip()
-            else:
-                yield [str(path) for path in event.paths], event.parameters
+        running = BackgroundJob(
+            lambda emit: generate(
+                registry, prepared, ctx.settings.outputs_dir, QueueReporter(emit), cancel, ctx.live_preview
+            ),
+            cancel,
+        )
+        for event in running.events():
+            if isinstance(event, StepEvent) and event.preview is not None:
+                yield [event.preview], gr.skip()
+        yield [str(path) for path in running.result.paths], running.result.parameters
     except GenerationCancelled as stopped:
         message = str(stopped)
     else:

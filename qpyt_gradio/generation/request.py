@@ -14,8 +14,8 @@ from typing import Any
 from qpyt_gradio.engines import MAX_GUIDANCE, MAX_IMAGES, MAX_STEPS, MIN_SIDE
 from qpyt_gradio.errors import InvalidInput
 from qpyt_gradio.models.catalog import ModelSpec
+from qpyt_gradio.prompt_text import require_text
 
-MAX_PROMPT_CHARS = 4000
 SEED_LIMIT = 2**32
 
 
@@ -81,11 +81,7 @@ def prepare(params: GenerateParams, spec: ModelSpec, max_side: int) -> PreparedG
     """Check ``params`` for ``spec``'s engine; raise :class:`InvalidInput` with the fix when wrong."""
     engine = spec.engine
     notes: list[str] = []
-    prompt = (params.prompt or "").strip()
-    if not prompt:
-        raise InvalidInput("The prompt is empty: describe the image you want.")
-    if len(prompt) > MAX_PROMPT_CHARS:
-        raise InvalidInput(f"The prompt has {len(prompt):,} characters; shorten it to {MAX_PROMPT_CHARS:,} or fewer.")
+    prompt = require_text(params.prompt, "The prompt is empty: describe the image you want.")
     negative = (params.negative_prompt or "").strip()
     if negative and not engine.negative_prompt:
         notes.append(f"{engine.label} takes no negative prompt: it was ignored.")

@@ -1,9 +1,9 @@
-"""Run a job in a worker thread and stream its progress to a Gradio generator handler.
+"""Run a model job in a worker thread and stream its events to a Gradio generator handler.
 
-A diffusers call cannot yield; its step callback can. The job runs in one thread (with the
-caller's context variables, so Gradio's progress tracking follows it) and puts events in a
-queue that the handler turns into page updates. If the handler goes away, the job is told
-to stop at its next step.
+A diffusers or transformers call cannot yield; its callbacks can. The job runs in one thread
+(so the registry lock is taken and released by the same thread, and with the caller's
+context variables, so Gradio's progress tracking follows it) and emits events into a queue
+that the handler turns into page updates. If the handler goes away, the job is told to stop.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Generic, TypeVar
 from PIL import Image
 
 Result = TypeVar("Result")
+Emit = Callable[[object], None]
 PREVIEW_INTERVAL_S = 0.4
 
 
@@ -29,21 +30,11 @@ class StepEvent:
     preview: Image.Image | None
 
 
-@dataclass(frozen=True)
-class _Finished(Generic[Result]):
-    value: Result
-
-
-@dataclass(frozen=True)
-class _Failed:
-    error: BaseException
-
-
 class QueueReporter:
-    """A step reporter that forwards progress, with a preview at most every ``interval`` seconds."""
+    """A sampling step reporter that emits progress, with a preview at most every ``interval`` seconds."""
 
-    def __init__(self, events: queue.Queue[object], interval: float = PREVIEW_INTERVAL_S) -> None:
-        self._events = events
+    def __init__(self, emit: Emit, interval: float = PREVIEW_INTERVAL_S) -> None:
+        self._emit = emit
         self._interval = interval
         self._last_preview = 0.0
 
@@ -53,34 +44,44 @@ class QueueReporter:
         if preview is not None and (now - self._last_preview >= self._interval or done == total):
             image = preview()
             self._last_preview = now
-        self._events.put(StepEvent(done, total, image))
+        self._emit(StepEvent(done, total, image))
 
 
-def stream(job: Callable[[QueueReporter], Result], cancel: threading.Event) -> Iterator[StepEvent | Result]:
-    """Yield the job's :class:`StepEvent` s, then its result; re-raise its error in the caller."""
-    events: queue.Queue[object] = queue.Queue()
-    reporter = QueueReporter(events)
+_DONE = object()
 
-    def work() -> None:
+
+class BackgroundJob(Generic[Result]):
+    """``job(emit)`` running in its own thread; iterate :meth:`events`, then read :attr:`result`."""
+
+    def __init__(self, job: Callable[[Emit], Result], cancel: threading.Event) -> None:
+        self._events: queue.Queue[object] = queue.Queue()
+        self._cancel = cancel
+        self._outcome: tuple[Result | None, BaseException | None] = (None, None)
+        self._thread = threading.Thread(
+            target=contextvars.copy_context().run, args=(self._work, job), name="qpyt-job", daemon=True
+        )
+        self._thread.start()
+
+    def _work(self, job: Callable[[Emit], Result]) -> None:
         try:
-            events.put(_Finished(job(reporter)))
+            self._outcome = (job(self._events.put), None)
         except BaseException as error:  # handed to the caller's thread, which re-raises it
-            events.put(_Failed(error))
+            self._outcome = (None, error)
+        self._events.put(_DONE)
 
-    context = contextvars.copy_context()
-    thread = threading.Thread(target=context.run, args=(work,), name="qpyt-job", daemon=True)
-    thread.start()
-    try:
-        while True:
-            event = events.get()
-            if isinstance(event, _Finished):
-                yield event.value
-                return
-            if isinstance(event, _Failed):
-                error = event.error
-                del event
-                raise error
-            yield event
-    finally:
-        if thread.is_alive():
-            cancel.set()
+    def events(self) -> Iterator[object]:
+        """The job's events as they come; re-raises the job's error at the end."""
+        try:
+            while (event := self._events.get()) is not _DONE:
+                yield event
+        finally:
+            if self._thread.is_alive():
+                self._cancel.set()
+        error = self._outcome[1]
+        if error is not None:
+            self._outcome = (None, None)
+            raise error
+
+    @property
+    def result(self) -> Result:
+        return self._outcome[0]  # type: ignore[return-value]

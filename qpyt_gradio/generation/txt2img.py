@@ -1,8 +1,9 @@
 """Text-to-image through the registry: the Generate brick's engine room.
 
 Images are sampled with one CPU generator per image (seed, seed+1, ...), so an image can be
-reproduced alone from its own seed on any device, and the call is exactly what a bare
-diffusers call with the same parameters does.
+reproduced alone from its own seed on any device (to within rounding: a batch computes in
+other matrix shapes), and the call is exactly what a bare diffusers call with the same
+parameters does.
 """
 
 from __future__ import annotations

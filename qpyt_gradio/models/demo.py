@@ -52,7 +52,8 @@ def build_demo_model(spec: ModelSpec) -> Path:
     model = next(model for model in DEMO_MODELS if model.name == spec.name)
     from qpyt_gradio.models import tiny  # torch and diffusers: imported when a demo model is first loaded
 
-    return tiny.ensure_built(Path(spec.location), getattr(tiny, model.builder))
+    builder = getattr(tiny, model.builder)
+    return tiny.ensure_built(Path(spec.location), lambda folder: builder().save_pretrained(folder))
 
 
 def with_demo_models(loader: Any) -> Any:

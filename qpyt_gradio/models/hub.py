@@ -34,6 +34,11 @@ def hub_errors(repo_id: str) -> Iterator[None]:
     except RepositoryNotFoundError:
         raise ModelUnavailable(f"{repo_id} was not found on the Hugging Face Hub (check the spelling).") from None
     except OSError as error:
+        if "safetensors" in str(error):
+            raise ModelUnavailable(
+                f"{repo_id} has no .safetensors weights, and Qpyt-UI does not load pickle weights (.bin, .ckpt, .pt): "
+                "choose a model published with safetensors."
+            ) from None
         log.info("hub access for %s failed: %s", repo_id, error)
         raise ModelUnavailable(
             f"{repo_id} is not in the local Hugging Face cache and the Hub cannot be reached. {OFFLINE_HINT}"

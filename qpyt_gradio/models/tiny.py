@@ -31,8 +31,6 @@ from transformers import (
     CLIPTextConfig,
     CLIPTextModel,
     CLIPTextModelWithProjection,
-    Qwen2Config,
-    Qwen2ForCausalLM,
     T5Config,
     T5EncoderModel,
 )
@@ -191,41 +189,23 @@ def sd3_pipeline(width: int = 1) -> StableDiffusion3Pipeline:
     )
 
 
-PipelineBuilder = Callable[[int], object]
+def ensure_built(folder: Path, write: Callable[[Path], None]) -> Path:
+    """Make ``folder`` with ``write(folder)`` unless it is already there; returns ``folder``.
 
-
-def ensure_built(folder: Path, builder: PipelineBuilder, width: int = 1) -> Path:
-    """Write ``builder(width)`` as a diffusers folder at ``folder`` unless it is already there.
-
-    The pipeline is saved into a temporary sibling and renamed, so a crash or a concurrent
-    build never leaves a half-written model behind.
+    ``write`` fills a temporary sibling which is then renamed, so the folder exists only once
+    complete: a crash or a concurrent build never leaves a half-written model behind.
     """
-    if (folder / "model_index.json").is_file():
+    if folder.is_dir():
         return folder
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
     try:
-        builder(width).save_pretrained(staging)
+        write(staging)
         try:
             os.replace(staging, folder)
         except OSError:
-            if not (folder / "model_index.json").is_file():
+            if not folder.is_dir():
                 raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return folder
-
-
-def causal_lm(width: int = 1) -> Qwen2ForCausalLM:
-    """A tiny Qwen2-shaped causal language model, for exercising the registry's helper mechanism."""
-    torch.manual_seed(SEED)
-    config = Qwen2Config(
-        vocab_size=clip_vocab_size(),
-        hidden_size=32 * width,
-        intermediate_size=64 * width,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=256,
-    )
-    return Qwen2ForCausalLM(config)

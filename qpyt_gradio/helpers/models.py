@@ -1,0 +1,139 @@
+"""The helper models (captioner, translator, prompt enhancer) and how the registry loads them.
+
+A helper is named by a setting: a hub id, a local folder, or in demo mode a ``demo-*`` name
+whose tiny model is built on first use. Loading goes through transformers' own classes with
+safetensors weights only and never runs remote code; a model that cannot be loaded gets a
+message naming the setting to change.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+import transformers
+
+from qpyt_gradio.errors import ModelUnavailable
+from qpyt_gradio.models.hub import hub_errors
+from qpyt_gradio.models.registry import HelperSpec, Registry
+from qpyt_gradio.settings import Settings
+
+
+@dataclass(frozen=True)
+class HelperKind:
+    """One helper role: its model classes, defaults and the setting that names its model."""
+
+    kind: str
+    label: str
+    model_class: str
+    processor_class: str
+    default_model: str
+    demo_model: str
+    demo_writer: str
+    setting: str
+    prefers_accelerator: bool = False
+
+
+CAPTION = HelperKind(
+    "caption",
+    "Florence-2",
+    "Florence2ForConditionalGeneration",
+    "AutoProcessor",
+    "florence-community/Florence-2-base",
+    "demo-florence2",
+    "write_florence2",
+    "--caption-model / QPYT_CAPTION_MODEL",
+    prefers_accelerator=True,
+)
+TRANSLATE = HelperKind(
+    "translate",
+    "MarianMT fr→en",
+    "AutoModelForSeq2SeqLM",
+    "AutoTokenizer",
+    "Helsinki-NLP/opus-mt-fr-en",
+    "demo-marian",
+    "write_marian",
+    "--translate-model / QPYT_TRANSLATE_MODEL",
+)
+ENHANCE = HelperKind(
+    "enhance",
+    "Qwen2.5 Instruct",
+    "AutoModelForCausalLM",
+    "AutoTokenizer",
+    "Qwen/Qwen2.5-1.5B-Instruct",
+    "demo-qwen2",
+    "write_qwen2_instruct",
+    "--enhance-model / QPYT_ENHANCE_MODEL",
+)
+HELPER_KINDS = {helper.kind: helper for helper in (CAPTION, TRANSLATE, ENHANCE)}
+ENHANCER_CHOICES = ("Qwen/Qwen2.5-1.5B-Instruct", "Qwen/Qwen2.5-0.5B-Instruct")
+
+
+@dataclass
+class LoadedHelper:
+    """A helper network and the processor or tokenizer that goes with it."""
+
+    model: torch.nn.Module
+    processor: Any
+
+    @property
+    def components(self) -> dict[str, Any]:
+        return {"model": self.model}
+
+    def to(self, device: torch.device) -> LoadedHelper:
+        self.model.to(device)
+        return self
+
+
+def model_id_for(helper: HelperKind, settings: Settings) -> str:
+    """The model a helper uses: the setting if given, else the demo or the default model."""
+    chosen = getattr(settings, f"{helper.kind}_model")
+    if chosen:
+        return chosen
+    return helper.demo_model if settings.demo else helper.default_model
+
+
+@contextlib.contextmanager
+def _named_setting(helper: HelperKind, model_id: str) -> Iterator[None]:
+    try:
+        with hub_errors(model_id):
+            yield
+    except ModelUnavailable as problem:
+        raise ModelUnavailable(f"{helper.label}: {problem} The model is set by {helper.setting}.") from None
+    except (ValueError, RuntimeError) as problem:
+        raise ModelUnavailable(
+            f"{helper.label} model {model_id} could not be loaded ({problem}). Change {helper.setting}."
+        ) from None
+
+
+def load_helper(helper: HelperKind, model_id: str, demo_root: Path) -> LoadedHelper:
+    """Load a helper on the CPU from a hub id, a folder, or a demo name (built on first use)."""
+    source = model_id
+    if model_id == helper.demo_model:
+        from qpyt_gradio.models import tiny, tiny_helpers  # the tiny builders need torch: only on first use
+
+        source = str(tiny.ensure_built(demo_root / model_id, getattr(tiny_helpers, helper.demo_writer)))
+    with _named_setting(helper, model_id):
+        model = getattr(transformers, helper.model_class).from_pretrained(source, use_safetensors=True)
+        processor = getattr(transformers, helper.processor_class).from_pretrained(source)
+    return LoadedHelper(model.eval(), processor)
+
+
+def helper_spec(helper: HelperKind, model_id: str, demo_root: Path) -> HelperSpec:
+    """What the registry needs to load ``helper`` with ``model_id`` lazily."""
+    return HelperSpec(
+        helper.kind,
+        f"{helper.label} · {model_id}",
+        lambda: load_helper(helper, model_id, demo_root),
+        prefers_accelerator=helper.prefers_accelerator,
+    )
+
+
+def register_helpers(registry: Registry, settings: Settings) -> None:
+    """Register the three helpers with the models the settings name."""
+    for helper in HELPER_KINDS.values():
+        registry.register_helper(helper_spec(helper, model_id_for(helper, settings), settings.demo_models_dir))
