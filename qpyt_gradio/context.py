@@ -54,6 +54,7 @@ class AppContext:
     catalog: Catalog
     jobs: JobBoard = field(default_factory=JobBoard)
     live_preview: bool = True
+    auto_translate: bool = False
     _registry: Registry | None = None
     _registry_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -63,17 +64,20 @@ class AppContext:
         if settings.demo:
             for spec in demo_specs(settings.demo_models_dir):
                 catalog.add(spec)
-        return cls(settings, catalog, live_preview=settings.live_preview)
+        return cls(settings, catalog, live_preview=settings.live_preview, auto_translate=settings.auto_translate)
 
     @property
     def registry(self) -> Registry:
         """The model registry, created (with torch and diffusers imported) on first use."""
         with self._registry_lock:
             if self._registry is None:
+                from qpyt_gradio.helpers.models import register_helpers
                 from qpyt_gradio.models.loading import load_pipeline
                 from qpyt_gradio.models.registry import Registry
 
-                self._registry = Registry(self.catalog, self.settings.memory, loader=with_demo_models(load_pipeline))
+                registry = Registry(self.catalog, self.settings.memory, loader=with_demo_models(load_pipeline))
+                register_helpers(registry, self.settings)
+                self._registry = registry
             return self._registry
 
     def registry_if_created(self) -> Registry | None:

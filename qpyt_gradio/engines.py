@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Literal
 
 Task = Literal["txt2img", "img2img", "inpaint"]
+PromptStyle = Literal["tags", "sentences"]
 LatentLayout = Literal["spatial", "packed_2x2"]
 
 GIB = 1024**3
@@ -53,6 +54,7 @@ class Engine:
     negative_prompt: bool
     latent_layout: LatentLayout
     working_memory_bytes: int
+    prompt_style: PromptStyle
     guidance_note: str = ""
 
     @property
@@ -124,6 +126,7 @@ SDXL = Engine(
     negative_prompt=True,
     latent_layout="spatial",
     working_memory_bytes=3 * GIB,
+    prompt_style="tags",
     guidance_note="Classifier-free guidance; at 1 or below the negative prompt has no effect.",
 )
 
@@ -165,6 +168,7 @@ FLUX = Engine(
     negative_prompt=False,
     latent_layout="packed_2x2",
     working_memory_bytes=4 * GIB,
+    prompt_style="sentences",
     guidance_note="Distilled guidance (dev); schnell ignores it. FLUX.1 takes no negative prompt.",
 )
 
@@ -217,6 +221,7 @@ SD3 = Engine(
     negative_prompt=True,
     latent_layout="spatial",
     working_memory_bytes=3 * GIB,
+    prompt_style="sentences",
     guidance_note="Classifier-free guidance; Turbo runs at 0, where the negative prompt has no effect.",
 )
 

@@ -6,7 +6,8 @@ import weakref
 import pytest
 
 from qpyt_gradio.errors import ModelUnavailable
-from qpyt_gradio.helpers.models import ENHANCE, helper_spec
+from qpyt_gradio.helpers.kinds import ENHANCE
+from qpyt_gradio.helpers.models import helper_spec
 from qpyt_gradio.models.catalog import ModelSpec
 from qpyt_gradio.models.loading import load_pipeline
 from qpyt_gradio.models.memory import module_bytes

@@ -9,24 +9,26 @@ brick's own validation and gets its named message.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
+from qpyt_gradio.bricks.prompt_tools import build_prompt_bar
 from qpyt_gradio.bricks.recall import recall_from_image
 from qpyt_gradio.context import AppContext
 from qpyt_gradio.engines import MAX_GUIDANCE, MAX_IMAGES, MAX_STEPS, MIN_SIDE
 from qpyt_gradio.errors import GenerationCancelled
-from qpyt_gradio.generation.request import GenerateParams, prepare
+from qpyt_gradio.generation.request import GenerateParams, PreparedGeneration, prepare
 from qpyt_gradio.generation.streaming import BackgroundJob, QueueReporter, StepEvent
 from qpyt_gradio.models.catalog import ModelSpec
 from qpyt_gradio.spaces_gpu import on_gpu
+from qpyt_gradio.ui.api import GPU_QUEUE, api_endpoint
 from qpyt_gradio.ui.errors import user_errors
-from qpyt_gradio.ui.sidebar import Sidebar, memory_panel
+from qpyt_gradio.ui.parts import PageParts
+from qpyt_gradio.ui.sidebar import memory_panel
 
-GPU_QUEUE = {"concurrency_id": "gpu", "concurrency_limit": 1}
 HISTORY_LIMIT = 200
 
 
@@ -39,6 +41,8 @@ def run_generation(
 
     spec = ctx.catalog.resolve(params.model)
     prepared = prepare(params, spec, ctx.settings.max_side)
+    if ctx.auto_translate:
+        prepared = _translated(ctx, prepared)
     for note in prepared.notes:
         gr.Warning(note)
     registry = ctx.registry
@@ -66,8 +70,24 @@ def run_generation(
     yield gr.skip(), {**prepared.params.to_json(), "cancelled": True, "message": message}
 
 
-def build_generate(ctx: AppContext, sidebar: Sidebar, history: gr.Gallery) -> None:
-    """The Generate tab, wired to the sidebar's model picker and the page's history gallery."""
+def _translated(ctx: AppContext, prepared: PreparedGeneration) -> PreparedGeneration:
+    """``prepared`` with its prompt in English when it was written in French."""
+    from qpyt_gradio.helpers.translate import translate
+
+    result = translate(ctx.registry, prepared.params.prompt)
+    if not result.translated:
+        return prepared
+    return replace(
+        prepared,
+        params=replace(prepared.params, prompt=result.text),
+        source_prompt=prepared.params.prompt,
+        notes=(*prepared.notes, f"Prompt translated from French: {result.text}"),
+    )
+
+
+def build_generate(ctx: AppContext, parts: PageParts) -> None:
+    """The Generate tab, wired to the sidebar's model picker and the page's session gallery."""
+    sidebar = parts.sidebar
     spec = ctx.catalog.resolve(sidebar.model.value)
     defaults = spec.defaults
     multiple = spec.engine.size_multiple
@@ -76,6 +96,8 @@ def build_generate(ctx: AppContext, sidebar: Sidebar, history: gr.Gallery) -> No
             prompt = gr.Textbox(
                 label="Prompt", lines=3, placeholder="Describe the image… (Ctrl+Enter generates)", elem_id="qpyt-prompt"
             )
+            parts.prompt = prompt
+            build_prompt_bar(ctx, parts, prompt)
             negative = gr.Textbox(
                 label="Negative prompt", lines=1, interactive=spec.engine.negative_prompt, elem_id="qpyt-negative"
             )
@@ -108,7 +130,6 @@ def build_generate(ctx: AppContext, sidebar: Sidebar, history: gr.Gallery) -> No
             summary = gr.Markdown(elem_id="qpyt-summary")
             with gr.Accordion("Parameters used", open=False):
                 used = gr.JSON(elem_id="qpyt-parameters")
-    history_state = gr.State([])
     inputs = [prompt, negative, sidebar.model, width, height, steps, guidance, seed, count]
 
     @user_errors
@@ -134,20 +155,28 @@ def build_generate(ctx: AppContext, sidebar: Sidebar, history: gr.Gallery) -> No
 
     private = {"api_visibility": "private"}
     page_event = run.click(generate, inputs, [gallery, used], api_name="generate_in_page", **GPU_QUEUE, **private)
-    page_event.success(_record, [gallery, used, history_state], [summary, history, history_state], **private).then(
-        lambda: memory_panel(ctx), None, sidebar.memory_outputs, show_progress="hidden", **private
-    )
+    page_event.success(
+        _record, [gallery, used, parts.history_paths], [summary, parts.history, parts.history_paths], **private
+    ).then(lambda: memory_panel(ctx), None, sidebar.memory_outputs, show_progress="hidden", **private)
     cancel.click(stop, None, None, queue=False, **private)
 
-    api_defaults = [defaults.width, defaults.height, defaults.steps, defaults.guidance, -1, 1]
-    api_fields = [
-        gr.Textbox("", visible=False),
-        gr.Textbox("", visible=False),
-        gr.Textbox(spec.name, visible=False),
-        *(gr.Number(value, visible=False) for value in api_defaults),
-    ]
-    api_trigger = gr.Button(visible=False)
-    api_trigger.click(generate, api_fields, [gallery, used], api_name="generate", **GPU_QUEUE)
+    api_endpoint(
+        generate,
+        {
+            "prompt": "",
+            "negative_prompt": "",
+            "model": spec.name,
+            "width": defaults.width,
+            "height": defaults.height,
+            "steps": defaults.steps,
+            "guidance": defaults.guidance,
+            "seed": -1,
+            "num_images": 1,
+        },
+        [gallery, used],
+        api_name="generate",
+        **GPU_QUEUE,
+    )
 
     random_seed.click(lambda: -1, None, seed, **private)
     reuse_seed.click(_last_seed, used, seed, **private)

@@ -7,16 +7,12 @@ the seeds, and refuses anything else with a sentence the user can act on.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from qpyt_gradio.engines import MAX_GUIDANCE, MAX_IMAGES, MAX_STEPS, MIN_SIDE
-from qpyt_gradio.errors import InvalidInput
 from qpyt_gradio.models.catalog import ModelSpec
-from qpyt_gradio.prompt_text import require_text
-
-SEED_LIMIT = 2**32
+from qpyt_gradio.validation import SEED_LIMIT, decimal_number, require_text, seed_number, whole_number
 
 
 @dataclass(frozen=True)
@@ -39,34 +35,14 @@ class GenerateParams:
 
 @dataclass(frozen=True)
 class PreparedGeneration:
-    """Validated parameters, the model they run on, one seed per image, and notes for the user."""
+    """Validated parameters, the model they run on, one seed per image, notes for the user, and
+    the prompt as the user wrote it when it was translated before generating."""
 
     params: GenerateParams
     spec: ModelSpec
     seeds: tuple[int, ...]
     notes: tuple[str, ...]
-
-
-def _whole(name: str, value: Any, low: int, high: int) -> int:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{name} must be a whole number, not {value!r}.") from None
-    if not number.is_integer():
-        raise InvalidInput(f"{name} must be a whole number, not {value}.")
-    if not low <= number <= high:
-        raise InvalidInput(f"{name} {int(number)} is out of range: use {low} to {high}.")
-    return int(number)
-
-
-def _decimal(name: str, value: Any, low: float, high: float) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{name} must be a number, not {value!r}.") from None
-    if not low <= number <= high:
-        raise InvalidInput(f"{name} {number:g} is out of range: use {low:g} to {high:g}.")
-    return number
+    source_prompt: str | None = None
 
 
 def _snap(name: str, value: int, multiple: int, high: int, engine_label: str, notes: list[str]) -> int:
@@ -86,16 +62,14 @@ def prepare(params: GenerateParams, spec: ModelSpec, max_side: int) -> PreparedG
     if negative and not engine.negative_prompt:
         notes.append(f"{engine.label} takes no negative prompt: it was ignored.")
         negative = ""
-    width = _whole("Width", params.width, MIN_SIDE, max_side)
-    height = _whole("Height", params.height, MIN_SIDE, max_side)
+    width = whole_number("Width", params.width, MIN_SIDE, max_side)
+    height = whole_number("Height", params.height, MIN_SIDE, max_side)
     width = _snap("Width", width, engine.size_multiple, max_side, engine.label, notes)
     height = _snap("Height", height, engine.size_multiple, max_side, engine.label, notes)
-    steps = _whole("Steps", params.steps, 1, MAX_STEPS)
-    guidance = _decimal("Guidance", params.guidance, 0.0, MAX_GUIDANCE)
-    count = _whole("Number of images", params.num_images, 1, MAX_IMAGES)
-    seed = _whole("Seed", params.seed, -1, SEED_LIMIT - 1)
-    if seed == -1:
-        seed = secrets.randbelow(SEED_LIMIT)
+    steps = whole_number("Steps", params.steps, 1, MAX_STEPS)
+    guidance = decimal_number("Guidance", params.guidance, 0.0, MAX_GUIDANCE)
+    count = whole_number("Number of images", params.num_images, 1, MAX_IMAGES)
+    seed = seed_number(params.seed)
     seeds = tuple((seed + index) % SEED_LIMIT for index in range(count))
     checked = replace(
         params,

@@ -88,11 +88,16 @@ def _step_callback(
     return on_step_end
 
 
+def _source_prompt(prepared: PreparedGeneration) -> dict[str, str]:
+    return {"source_prompt": prepared.source_prompt} if prepared.source_prompt else {}
+
+
 def image_parameters(prepared: PreparedGeneration, seed: int, sampler: str) -> dict[str, Any]:
     """Everything needed to make this image again; stored in its PNG."""
     spec = prepared.spec
     return {
         **prepared.params.to_json(),
+        **_source_prompt(prepared),
         "seed": seed,
         "num_images": 1,
         "engine": spec.family,
@@ -145,6 +150,7 @@ def generate(
         paths.append(save_png(image, outputs_dir, stem, png_info(parameters)))
     used = {
         **prepared.params.to_json(),
+        **_source_prompt(prepared),
         "seeds": list(prepared.seeds),
         "engine": prepared.spec.family,
         "variant": prepared.spec.variant,

@@ -18,59 +18,10 @@ import torch
 import transformers
 
 from qpyt_gradio.errors import ModelUnavailable
+from qpyt_gradio.helpers.kinds import HELPER_KINDS, HelperKind, model_id_for
 from qpyt_gradio.models.hub import hub_errors
 from qpyt_gradio.models.registry import HelperSpec, Registry
 from qpyt_gradio.settings import Settings
-
-
-@dataclass(frozen=True)
-class HelperKind:
-    """One helper role: its model classes, defaults and the setting that names its model."""
-
-    kind: str
-    label: str
-    model_class: str
-    processor_class: str
-    default_model: str
-    demo_model: str
-    demo_writer: str
-    setting: str
-    prefers_accelerator: bool = False
-
-
-CAPTION = HelperKind(
-    "caption",
-    "Florence-2",
-    "Florence2ForConditionalGeneration",
-    "AutoProcessor",
-    "florence-community/Florence-2-base",
-    "demo-florence2",
-    "write_florence2",
-    "--caption-model / QPYT_CAPTION_MODEL",
-    prefers_accelerator=True,
-)
-TRANSLATE = HelperKind(
-    "translate",
-    "MarianMT fr→en",
-    "AutoModelForSeq2SeqLM",
-    "AutoTokenizer",
-    "Helsinki-NLP/opus-mt-fr-en",
-    "demo-marian",
-    "write_marian",
-    "--translate-model / QPYT_TRANSLATE_MODEL",
-)
-ENHANCE = HelperKind(
-    "enhance",
-    "Qwen2.5 Instruct",
-    "AutoModelForCausalLM",
-    "AutoTokenizer",
-    "Qwen/Qwen2.5-1.5B-Instruct",
-    "demo-qwen2",
-    "write_qwen2_instruct",
-    "--enhance-model / QPYT_ENHANCE_MODEL",
-)
-HELPER_KINDS = {helper.kind: helper for helper in (CAPTION, TRANSLATE, ENHANCE)}
-ENHANCER_CHOICES = ("Qwen/Qwen2.5-1.5B-Instruct", "Qwen/Qwen2.5-0.5B-Instruct")
 
 
 @dataclass
@@ -87,14 +38,6 @@ class LoadedHelper:
     def to(self, device: torch.device) -> LoadedHelper:
         self.model.to(device)
         return self
-
-
-def model_id_for(helper: HelperKind, settings: Settings) -> str:
-    """The model a helper uses: the setting if given, else the demo or the default model."""
-    chosen = getattr(settings, f"{helper.kind}_model")
-    if chosen:
-        return chosen
-    return helper.demo_model if settings.demo else helper.default_model
 
 
 @contextlib.contextmanager

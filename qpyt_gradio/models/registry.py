@@ -195,7 +195,11 @@ class Registry:
     # ------------------------------------------------------------------ helpers
 
     def register_helper(self, helper: HelperSpec) -> None:
-        self._helper_specs[helper.kind] = helper
+        """Offer ``helper``; a loaded helper of the same kind (another model) is released."""
+        with self._lock:
+            self._helper_specs[helper.kind] = helper
+            if self._helpers.pop(helper.kind, None) is not None:
+                free_memory()
 
     @contextlib.contextmanager
     def helper(self, kind: str) -> Iterator[Any]:

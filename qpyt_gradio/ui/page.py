@@ -11,12 +11,14 @@ import gradio as gr
 
 from qpyt_gradio import __version__
 from qpyt_gradio.bricks.generate import build_generate
+from qpyt_gradio.bricks.prompt_tools import build_prompt_tools
 from qpyt_gradio.context import AppContext
 from qpyt_gradio.ui import assets
-from qpyt_gradio.ui.sidebar import Sidebar, build_sidebar
+from qpyt_gradio.ui.parts import PageParts
+from qpyt_gradio.ui.sidebar import build_sidebar
 
-BrickBuilder = Callable[[AppContext, Sidebar, gr.Gallery], None]
-BRICKS: tuple[tuple[str, BrickBuilder], ...] = (("Generate", build_generate),)
+BrickBuilder = Callable[[AppContext, PageParts], None]
+BRICKS: tuple[tuple[str, BrickBuilder], ...] = (("Generate", build_generate), ("Prompt tools", build_prompt_tools))
 
 DEMO_BANNER = (
     "**Demo mode** — the `demo-*` models are tiny random networks built on this machine: they draw noise, "
@@ -43,10 +45,11 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                 render=False,
                 elem_id="qpyt-history",
             )
+            parts = PageParts(sidebar, history, gr.State([]))
             with gr.Tabs():
                 for label, build in BRICKS:
                     with gr.Tab(label):
-                        build(ctx, sidebar, history)
+                        build(ctx, parts)
             history.render()
     app.queue(default_concurrency_limit=4)
     return app

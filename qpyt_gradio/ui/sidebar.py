@@ -8,7 +8,9 @@ from typing import Any
 import gradio as gr
 
 from qpyt_gradio.context import AppContext
+from qpyt_gradio.helpers.kinds import ENHANCE, enhancer_choices
 from qpyt_gradio.settings import MEMORY_STRATEGIES
+from qpyt_gradio.ui.api import GPU_QUEUE
 from qpyt_gradio.ui.errors import user_errors
 
 MEMORY_HEADERS = ["Model", "Where", "Size"]
@@ -77,6 +79,13 @@ def build_sidebar(ctx: AppContext) -> Sidebar:
                 info="auto picks from the free VRAM; the loaded model is released when this changes.",
             )
             live_preview = gr.Checkbox(value=ctx.live_preview, label="Live preview while sampling")
+            auto_translate = gr.Checkbox(value=ctx.auto_translate, label="Translate French prompts before generating")
+            enhancer = gr.Dropdown(
+                choices=enhancer_choices(ctx.settings),
+                value=enhancer_choices(ctx.settings)[0],
+                label="Prompt enhancer model",
+                info="0.5B is faster on small machines; 1.5B writes better prompts.",
+            )
     sidebar = Sidebar(model, memory_table, device)
 
     def rescan() -> tuple[Any, str]:
@@ -97,14 +106,24 @@ def build_sidebar(ctx: AppContext) -> Sidebar:
     def change_preview(value: bool) -> None:
         ctx.live_preview = value
 
+    def change_auto_translate(value: bool) -> None:
+        ctx.auto_translate = value
+
+    @user_errors
+    def change_enhancer(model_id: str) -> tuple[list[list[str]], str]:
+        from qpyt_gradio.helpers.models import helper_spec
+
+        ctx.registry.register_helper(helper_spec(ENHANCE, model_id, ctx.settings.demo_models_dir))
+        return memory_panel(ctx)
+
     private = {"api_visibility": "private"}
     refresh_models.click(rescan, None, [model, unusable], **private)
     refresh_memory.click(lambda: memory_panel(ctx), None, sidebar.memory_outputs, **private)
-    free.click(free_all, None, sidebar.memory_outputs, concurrency_id="gpu", concurrency_limit=1, **private)
-    strategy.change(
-        change_strategy, strategy, sidebar.memory_outputs, concurrency_id="gpu", concurrency_limit=1, **private
-    )
+    free.click(free_all, None, sidebar.memory_outputs, **GPU_QUEUE, **private)
+    strategy.change(change_strategy, strategy, sidebar.memory_outputs, **GPU_QUEUE, **private)
     live_preview.change(change_preview, live_preview, None, **private)
+    auto_translate.change(change_auto_translate, auto_translate, None, **private)
+    enhancer.change(change_enhancer, enhancer, sidebar.memory_outputs, **GPU_QUEUE, **private)
     gr.Timer(3.0).tick(lambda: memory_panel(ctx), None, sidebar.memory_outputs, show_progress="hidden", **private)
     return sidebar
 

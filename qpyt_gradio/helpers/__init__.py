@@ -1,0 +1,1 @@
+"""Prompt helpers: image captioning, French→English translation, prompt enhancement."""

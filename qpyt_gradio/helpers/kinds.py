@@ -1,0 +1,73 @@
+"""The helper roles — captioner, translator, prompt enhancer — as data: classes, models, settings.
+
+This module imports nothing heavy, so the page can name the models before any is loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qpyt_gradio.settings import Settings
+
+
+@dataclass(frozen=True)
+class HelperKind:
+    """One helper role: its model classes, defaults and the setting that names its model."""
+
+    kind: str
+    label: str
+    model_class: str
+    processor_class: str
+    default_model: str
+    demo_model: str
+    demo_writer: str
+    setting: str
+    prefers_accelerator: bool = False
+
+
+CAPTION = HelperKind(
+    "caption",
+    "Florence-2",
+    "Florence2ForConditionalGeneration",
+    "AutoProcessor",
+    "florence-community/Florence-2-base",
+    "demo-florence2",
+    "write_florence2",
+    "--caption-model / QPYT_CAPTION_MODEL",
+    prefers_accelerator=True,
+)
+TRANSLATE = HelperKind(
+    "translate",
+    "MarianMT fr→en",
+    "AutoModelForSeq2SeqLM",
+    "AutoTokenizer",
+    "Helsinki-NLP/opus-mt-fr-en",
+    "demo-marian",
+    "write_marian",
+    "--translate-model / QPYT_TRANSLATE_MODEL",
+)
+ENHANCE = HelperKind(
+    "enhance",
+    "Qwen2.5 Instruct",
+    "AutoModelForCausalLM",
+    "AutoTokenizer",
+    "Qwen/Qwen2.5-1.5B-Instruct",
+    "demo-qwen2",
+    "write_qwen2_instruct",
+    "--enhance-model / QPYT_ENHANCE_MODEL",
+)
+HELPER_KINDS = {helper.kind: helper for helper in (CAPTION, TRANSLATE, ENHANCE)}
+ENHANCER_CHOICES = ("Qwen/Qwen2.5-1.5B-Instruct", "Qwen/Qwen2.5-0.5B-Instruct")
+
+
+def model_id_for(helper: HelperKind, settings: Settings) -> str:
+    """The model a helper uses: the setting if given, else the demo or the default model."""
+    chosen = getattr(settings, f"{helper.kind}_model")
+    if chosen:
+        return chosen
+    return helper.demo_model if settings.demo else helper.default_model
+
+
+def enhancer_choices(settings: Settings) -> list[str]:
+    """The enhancer models on offer: the one in use first, then the usual Qwen2.5 sizes."""
+    return list(dict.fromkeys([model_id_for(ENHANCE, settings), *ENHANCER_CHOICES]))

@@ -1,0 +1,54 @@
+"""Opening images that users supply: checked, oriented, converted to RGB, bounded in size."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from qpyt_gradio.errors import InvalidInput
+
+
+def open_rgb(path: str | Path | None, purpose: str, max_side: int) -> tuple[Image.Image, list[str]]:
+    """The image at ``path`` as RGB, downscaled to ``max_side`` if larger, and notes saying what was done.
+
+    ``purpose`` completes sentences such as "No image to {purpose}".
+    """
+    if not path:
+        raise InvalidInput(f"No image to {purpose}: drop, paste or pick one first.")
+    name = Path(path).name
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as source:
+                original = source.size
+                source.draft("RGB", (max_side, max_side))
+                image = ImageOps.exif_transpose(source)
+                image.load()
+    except Image.DecompressionBombError:
+        raise InvalidInput(f"{name} is too large to open safely; use an image under 150 megapixels.") from None
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise InvalidInput(f"{name} is not an image this app can read (PNG, JPEG, WebP...).") from None
+    notes = []
+    if max(image.size) > max_side:
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        notes.append(f"The image was {original[0]}×{original[1]}; it was downscaled to {image.width}×{image.height}.")
+    return to_rgb(image), notes
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """RGB from any mode: alpha over white, 16-bit and float scaled to 8 bits, CMYK and palettes converted."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        values = np.asarray(image, dtype=np.float64)
+        top = float(values.max())
+        full_scale = 255.0 if top <= 255 else 65535.0 if top <= 65535 else top
+        image = Image.fromarray(np.clip(values / full_scale * 255.0, 0, 255).round().astype(np.uint8), "L")
+    if image.mode == "P":
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA"):
+        background = Image.new("RGB", image.size, "white")
+        background.paste(image.convert("RGBA"), mask=image.getchannel("A"))
+        return background
+    return image.convert("RGB")

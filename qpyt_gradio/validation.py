@@ -1,0 +1,51 @@
+"""The checks every brick applies to what users type: texts and numbers, with messages that name them."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from qpyt_gradio.errors import InvalidInput
+
+MAX_PROMPT_CHARS = 4000
+SEED_LIMIT = 2**32
+
+
+def require_text(text: str | None, empty_message: str) -> str:
+    """``text`` stripped; :class:`InvalidInput` when it is empty or longer than the limit."""
+    value = (text or "").strip()
+    if not value:
+        raise InvalidInput(empty_message)
+    if len(value) > MAX_PROMPT_CHARS:
+        raise InvalidInput(f"The text has {len(value):,} characters; shorten it to {MAX_PROMPT_CHARS:,} or fewer.")
+    return value
+
+
+def whole_number(name: str, value: Any, low: int, high: int) -> int:
+    """``value`` as an int in [low, high]; :class:`InvalidInput` naming ``name`` otherwise."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{name} must be a whole number, not {value!r}.") from None
+    if not number.is_integer():
+        raise InvalidInput(f"{name} must be a whole number, not {value}.")
+    if not low <= number <= high:
+        raise InvalidInput(f"{name} {int(number)} is out of range: use {low} to {high}.")
+    return int(number)
+
+
+def decimal_number(name: str, value: Any, low: float, high: float) -> float:
+    """``value`` as a float in [low, high]; :class:`InvalidInput` naming ``name`` otherwise."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{name} must be a number, not {value!r}.") from None
+    if not low <= number <= high:
+        raise InvalidInput(f"{name} {number:g} is out of range: use {low:g} to {high:g}.")
+    return number
+
+
+def seed_number(value: Any) -> int:
+    """A seed in [0, 2**32); -1 picks one at random."""
+    seed = whole_number("Seed", value, -1, SEED_LIMIT - 1)
+    return secrets.randbelow(SEED_LIMIT) if seed == -1 else seed
