@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
@@ -9,6 +10,7 @@ from qpyt_gradio.errors import InvalidInput
 
 MAX_PROMPT_CHARS = 4000
 SEED_LIMIT = 2**32
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def require_text(text: str | None, empty_message: str) -> str:
@@ -49,3 +51,8 @@ def seed_number(value: Any) -> int:
     """A seed in [0, 2**32); -1 picks one at random."""
     seed = whole_number("Seed", value, -1, SEED_LIMIT - 1)
     return secrets.randbelow(SEED_LIMIT) if seed == -1 else seed
+
+
+def one_line(text: str) -> str:
+    """A model's text as one clean line: control characters dropped, white space collapsed."""
+    return " ".join(_CONTROL.sub("", text).split())

@@ -99,6 +99,7 @@ def served_app(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path, demo_m
         sys.executable,
         str(ROOT / "app.py"),
         "--demo",
+        "--auto-translate",
         "--port",
         str(port),
         "--cache-dir",
@@ -118,3 +119,21 @@ def served_app(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path, demo_m
         finally:
             process.terminate()
             process.wait(timeout=30)
+
+
+@pytest.fixture()
+def demo_settings(cache_dir: Path, tmp_path: Path):
+    from qpyt_gradio.settings import Settings
+
+    return Settings(demo=True, cache_dir=cache_dir, models_dir=tmp_path / "models", outputs_dir=tmp_path / "outputs")
+
+
+@pytest.fixture()
+def registry(catalog, demo_settings):
+    """A registry with the demo image models and the three tiny helpers (built once per session)."""
+    from qpyt_gradio.helpers.models import register_helpers
+    from qpyt_gradio.models.registry import Registry
+
+    registry = Registry(catalog)
+    register_helpers(registry, demo_settings)
+    return registry

@@ -79,6 +79,28 @@ def test_load_parameters_from_an_image_fills_the_brick(page, tmp_path):
     assert page.input_value("input[aria-label='number input for Width']") == "192"
 
 
+def test_image_to_prompt_to_enhanced_prompt_to_image_in_a_few_clicks(page, tmp_path):
+    from PIL import Image
+
+    picture = tmp_path / "source.png"
+    Image.new("RGB", (96, 64), "purple").save(picture)
+    page.fill("#qpyt-prompt textarea", "")
+    page.click("#qpyt-prompt-helpers button")
+    page.set_input_files("#qpyt-bar-image input[type=file]", str(picture))
+    page.click("#qpyt-bar-describe")
+    page.wait_for_function("document.querySelector('#qpyt-prompt textarea').value.length > 0", timeout=60_000)
+    described = page.input_value("#qpyt-prompt textarea")
+    page.click("#qpyt-bar-enhance")
+    page.wait_for_function(
+        "(before) => { const v = document.querySelector('#qpyt-prompt textarea').value; return v && v !== before; }",
+        arg=described,
+        timeout=60_000,
+    )
+    before = history_count(page)
+    page.click("#qpyt-generate")
+    page.wait_for_function(f"document.querySelectorAll('#qpyt-history img').length > {before}", timeout=60_000)
+
+
 def test_cancel_stops_a_long_job_and_the_page_stays_ready(page):
     before = history_count(page)
     page.fill("#qpyt-prompt textarea", "a very long job")

@@ -12,7 +12,6 @@ from qpyt_gradio.errors import GenerationCancelled, InvalidInput
 from qpyt_gradio.generation.request import GenerateParams, prepare
 from qpyt_gradio.generation.txt2img import generate
 from qpyt_gradio.metadata import read_parameters
-from qpyt_gradio.models.registry import Registry
 
 
 class Recorder:
@@ -27,11 +26,6 @@ class Recorder:
             self.previews.append(preview())
         if self._cancel_after == done:
             self._cancel.set()
-
-
-@pytest.fixture()
-def registry(catalog):
-    return Registry(catalog)
 
 
 def run(registry, catalog, tmp_path, **values):

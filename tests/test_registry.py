@@ -9,14 +9,7 @@ from qpyt_gradio.errors import ModelUnavailable
 from qpyt_gradio.helpers.kinds import ENHANCE
 from qpyt_gradio.helpers.models import helper_spec
 from qpyt_gradio.models.catalog import ModelSpec
-from qpyt_gradio.models.loading import load_pipeline
 from qpyt_gradio.models.memory import module_bytes
-from qpyt_gradio.models.registry import Registry
-
-
-@pytest.fixture()
-def registry(catalog):
-    return Registry(catalog, loader=load_pipeline)
 
 
 @pytest.fixture()

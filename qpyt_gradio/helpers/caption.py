@@ -11,6 +11,7 @@ import torch
 from qpyt_gradio.errors import InvalidInput
 from qpyt_gradio.images import open_rgb
 from qpyt_gradio.models.registry import Registry
+from qpyt_gradio.validation import one_line
 
 CAPTION_MAX_SIDE = 2048
 MAX_NEW_TOKENS = 256
@@ -76,5 +77,5 @@ def caption(registry: Registry, image_path: str | Path | None, task: str) -> Cap
             generated = model.generate(**inputs, max_new_tokens=MAX_NEW_TOKENS, num_beams=3, do_sample=False)
         raw = processor.batch_decode(generated, skip_special_tokens=False)[0]
         parsed = processor.post_process_generation(raw, task=chosen.florence_task, image_size=image.size)
-    text = " ".join(str(parsed[chosen.florence_task]).split())
+    text = one_line(str(parsed[chosen.florence_task]))
     return Caption(as_image_prompt(text) if chosen.as_prompt else text, tuple(notes))

@@ -19,7 +19,7 @@ from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStr
 from qpyt_gradio.engines import ENGINES
 from qpyt_gradio.errors import InvalidInput
 from qpyt_gradio.models.registry import Registry
-from qpyt_gradio.validation import decimal_number, require_text, seed_number
+from qpyt_gradio.validation import decimal_number, one_line, require_text, seed_number
 
 MAX_CREATIVITY = 1.5
 
@@ -70,7 +70,7 @@ def clean_enhanced(text: str, rules: StyleRules, final: bool = True) -> str:
     if final:
         text = _CHATTER_END.sub("", text)
     text = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s+", "", text, flags=re.MULTILINE)
-    text = " ".join(text.replace("**", "").split()).strip(_WRAPPING)
+    text = one_line(text.replace("**", "")).strip(_WRAPPING)
     return limit_words(text, rules) if final else text
 
 

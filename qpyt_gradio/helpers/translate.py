@@ -15,7 +15,7 @@ import torch
 
 from qpyt_gradio.helpers.language import LANGUAGE_NAMES, detect_language
 from qpyt_gradio.models.registry import Registry
-from qpyt_gradio.validation import require_text
+from qpyt_gradio.validation import one_line, require_text
 
 PROTECTED = re.compile(r"<[^<>\n]*>|\[[^\[\]\n]*\]|\([^()\n]*\)|\bBREAK\b")
 SENTENCE_BREAK = re.compile(r"((?<=[.!?;])\s+|\n+)")
@@ -82,4 +82,4 @@ def _translate_batch(model: torch.nn.Module, tokenizer: object, sentences: list[
     budget = min(MAX_TOKENS, 2 * inputs["input_ids"].shape[1] + 16)
     with torch.inference_mode():
         generated = model.generate(**inputs, max_new_tokens=budget)
-    return [" ".join(text.split()) for text in tokenizer.batch_decode(generated, skip_special_tokens=True)]
+    return [one_line(text) for text in tokenizer.batch_decode(generated, skip_special_tokens=True)]
