@@ -226,3 +226,23 @@ def test_no_helper_is_resident_while_an_image_is_sampled(registry, catalog, pict
     assert [row.role for row in registry.report()] == ["image pipeline"]
     caption(registry, picture, "short")
     assert registry.load_counts["helper:caption"] == 2
+
+
+def test_the_memory_panel_shows_helpers_as_they_come_and_go(demo_settings, picture, demo_models):
+    from qpyt_gradio.context import AppContext
+    from qpyt_gradio.ui.sidebar import memory_panel
+
+    ctx = AppContext.from_settings(demo_settings)
+    assert memory_panel(ctx)[0] == []
+    caption(ctx.registry, picture, "short")
+    enhance(ctx.registry, "a cat", "sdxl", 0.5, 1)
+    rows, line = memory_panel(ctx)
+    assert [row[0] for row in rows] == [
+        "Florence-2 · demo-florence2 (helper)",
+        "Qwen2.5 Instruct · demo-qwen2 (helper)",
+    ]
+    assert all(row[2].endswith("KB") or row[2].endswith("MB") for row in rows) and "CPU" in line
+    spec = ctx.catalog.resolve("demo-sd3")
+    params = GenerateParams("a cat", model=spec.name, width=64, height=64, steps=1, seed=1)
+    generate(ctx.registry, prepare(params, spec, 2048), demo_settings.outputs_dir)
+    assert [row[0] for row in memory_panel(ctx)[0]] == ["demo-sd3 (image pipeline)"]

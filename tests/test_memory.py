@@ -5,7 +5,16 @@ import torch
 from diffusers import DiffusionPipeline
 
 from qpyt_gradio.engines import engine
-from qpyt_gradio.models.memory import GIB, DeviceInfo, Footprint, Strategy, apply_strategy, choose_strategy, dtype_for
+from qpyt_gradio.models.memory import (
+    GIB,
+    DeviceInfo,
+    Footprint,
+    Strategy,
+    apply_strategy,
+    choose_strategy,
+    dtype_for,
+    helper_device,
+)
 
 GB = 10**9
 # Published parameter counts in bfloat16: (all components, largest component).
@@ -64,3 +73,11 @@ def test_offload_needs_an_accelerator_so_the_cpu_decision_never_calls_it(demo_mo
     cpu = DeviceInfo("cpu", "CPU")
     apply_strategy(pipeline, choose_strategy(cpu, SDXL, 0, "model_offload"), cpu)
     assert {parameter.device.type for parameter in pipeline.unet.parameters()} == {"cpu"}
+
+
+def test_a_helper_uses_the_gpu_only_when_there_is_room():
+    florence_base = int(0.93 * GB)
+    assert helper_device(DeviceInfo("cpu", "CPU"), florence_base) is None
+    assert helper_device(cuda(24), florence_base) == torch.device("cuda")
+    assert helper_device(cuda(1.5), florence_base) is None
+    assert helper_device(DeviceInfo("mps", "Apple MPS"), florence_base) == torch.device("mps")

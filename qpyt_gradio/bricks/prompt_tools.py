@@ -39,7 +39,7 @@ class PromptHandlers:
 
 def prompt_handlers(ctx: AppContext) -> PromptHandlers:
     @user_errors
-    def caption(image: str | None, task: str) -> str:
+    def caption(image: str | None, task: str, progress=gr.Progress(track_tqdm=True)) -> str:
         from qpyt_gradio.helpers.caption import caption as describe  # transformers: first use only
 
         result = describe(ctx.registry, image, task)
@@ -48,7 +48,7 @@ def prompt_handlers(ctx: AppContext) -> PromptHandlers:
         return result.text
 
     @user_errors
-    def translate(text: str) -> tuple[str, str]:
+    def translate(text: str, progress=gr.Progress(track_tqdm=True)) -> tuple[str, str]:
         from qpyt_gradio.helpers.translate import translate as to_english
 
         result = to_english(ctx.registry, text)
@@ -56,7 +56,14 @@ def prompt_handlers(ctx: AppContext) -> PromptHandlers:
         return result.text, result.note
 
     @user_errors
-    def enhance_prompt(text: str, engine: str, creativity: float, seed: float, request: gr.Request) -> Iterator[str]:
+    def enhance_prompt(
+        text: str,
+        engine: str,
+        creativity: float,
+        seed: float,
+        request: gr.Request,
+        progress=gr.Progress(track_tqdm=True),
+    ) -> Iterator[str]:
         from qpyt_gradio.helpers.enhance import enhance
 
         session = request.session_hash or "anonymous"
@@ -116,14 +123,23 @@ def build_prompt_bar(ctx: AppContext, parts: PageParts, prompt: gr.Textbox) -> N
                 describe = gr.Button("Describe the image", elem_id="qpyt-bar-describe")
                 last = gr.Button("Use the last output", size="sm")
 
-    def translate_prompt(text: str) -> str:
-        return handlers.translate(text)[0]
+    def translate_prompt(text: str, progress=gr.Progress(track_tqdm=True)) -> str:
+        return handlers.translate(text, progress)[0]
 
-    def enhance_in_place(text: str, model: str, creativity: float, seed: float, request: gr.Request):
-        yield from handlers.enhance_prompt(text, _family(ctx, model), creativity, seed, request)
+    def enhance_in_place(
+        text: str,
+        model: str,
+        creativity: float,
+        seed: float,
+        request: gr.Request,
+        progress=gr.Progress(track_tqdm=True),
+    ) -> Iterator[str]:
+        yield from handlers.enhance_prompt(text, _family(ctx, model), creativity, seed, request, progress)
 
-    def describe_into(image: str | None, task: str, mode: str, current: str) -> str:
-        return merge_into_prompt(current, handlers.caption(image, task), mode)
+    def describe_into(
+        image: str | None, task: str, mode: str, current: str, progress=gr.Progress(track_tqdm=True)
+    ) -> str:
+        return merge_into_prompt(current, handlers.caption(image, task, progress), mode)
 
     translate.click(translate_prompt, prompt, prompt, **GPU_QUEUE, **PRIVATE)
     enhance.click(

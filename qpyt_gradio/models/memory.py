@@ -109,6 +109,18 @@ def choose_strategy(device: DeviceInfo, footprint: Footprint, working_bytes: int
     )
 
 
+HELPER_HEADROOM_BYTES = GIB
+
+
+def helper_device(device: DeviceInfo, weight_bytes: int) -> torch.device | None:
+    """The accelerator a helper may use — when its weights and some headroom fit in free memory — else None."""
+    if not device.has_accelerator:
+        return None
+    if device.kind == "cuda" and weight_bytes + HELPER_HEADROOM_BYTES > device.free_bytes:
+        return None
+    return device.torch_device
+
+
 def apply_strategy(pipeline: object, decision: Decision, device: DeviceInfo) -> None:
     """Place ``pipeline`` as ``decision`` says. Offload calls are only made with an accelerator present."""
     strategy = decision.strategy

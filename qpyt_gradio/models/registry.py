@@ -33,6 +33,7 @@ from qpyt_gradio.models.memory import (
     choose_strategy,
     dtype_for,
     free_memory,
+    helper_device,
     module_bytes,
     module_device,
     probe_device,
@@ -212,8 +213,12 @@ class Registry:
             self._shift("helper")
             if kind not in self._helpers:
                 model = spec.load()
-                if spec.prefers_accelerator and self.device.has_accelerator:
-                    model = model.to(self.device.torch_device)
+                if spec.prefers_accelerator:
+                    if self.device.kind == "cuda":
+                        self._device = probe_device()
+                    target = helper_device(self.device, sum(module_bytes(module) for module in _modules(model)))
+                    if target is not None:
+                        model = model.to(target)
                 self._helpers[kind] = model
                 self.load_counts[f"helper:{kind}"] += 1
             yield self._helpers[kind]
