@@ -6,8 +6,10 @@ served before the heavy libraries are imported.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -27,17 +29,19 @@ class JobBoard:
         self._lock = threading.Lock()
         self._flags: dict[str, set[threading.Event]] = defaultdict(set)
 
-    def open(self, session: str) -> threading.Event:
+    @contextlib.contextmanager
+    def running(self, session: str) -> Iterator[threading.Event]:
+        """A cancel flag for one job of ``session``, listed while the block runs."""
         flag = threading.Event()
         with self._lock:
             self._flags[session].add(flag)
-        return flag
-
-    def close(self, session: str, flag: threading.Event) -> None:
-        with self._lock:
-            self._flags[session].discard(flag)
-            if not self._flags[session]:
-                del self._flags[session]
+        try:
+            yield flag
+        finally:
+            with self._lock:
+                self._flags[session].discard(flag)
+                if not self._flags[session]:
+                    del self._flags[session]
 
     def cancel(self, session: str) -> int:
         """Flag every running job of ``session``; returns how many there were."""

@@ -24,7 +24,7 @@ from qpyt_gradio.generation.request import GenerateParams, PreparedGeneration, p
 from qpyt_gradio.generation.streaming import BackgroundJob, QueueReporter, StepEvent
 from qpyt_gradio.models.catalog import ModelSpec
 from qpyt_gradio.spaces_gpu import on_gpu
-from qpyt_gradio.ui.api import GPU_QUEUE, api_endpoint
+from qpyt_gradio.ui.api import GPU_QUEUE, api_endpoint, session_key
 from qpyt_gradio.ui.errors import user_errors
 from qpyt_gradio.ui.parts import PageParts
 from qpyt_gradio.ui.sidebar import memory_panel
@@ -46,25 +46,23 @@ def run_generation(
     for note in prepared.notes:
         gr.Warning(note)
     registry = ctx.registry
-    cancel = ctx.jobs.open(session)
     progress(0, desc=f"Preparing {spec.name}")
     try:
-        running = BackgroundJob(
-            lambda emit: generate(
-                registry, prepared, ctx.settings.outputs_dir, QueueReporter(emit), cancel, ctx.live_preview
-            ),
-            cancel,
-        )
-        for event in running.events():
-            if isinstance(event, StepEvent) and event.preview is not None:
-                yield [event.preview], gr.skip()
-        yield [str(path) for path in running.result.paths], running.result.parameters
+        with ctx.jobs.running(session) as cancel:
+            running = BackgroundJob(
+                lambda emit: generate(
+                    registry, prepared, ctx.settings.outputs_dir, QueueReporter(emit), cancel, ctx.live_preview
+                ),
+                cancel,
+            )
+            for event in running.events():
+                if isinstance(event, StepEvent) and event.preview is not None:
+                    yield [event.preview], gr.skip()
+            yield [str(path) for path in running.result.paths], running.result.parameters
     except GenerationCancelled as stopped:
         message = str(stopped)
     else:
         return
-    finally:
-        ctx.jobs.close(session, cancel)
     # Reported outside the handler: the exception's frames hold the sampling tensors.
     gr.Info(message)
     yield gr.skip(), {**prepared.params.to_json(), "cancelled": True, "message": message}
@@ -147,10 +145,10 @@ def build_generate(ctx: AppContext, parts: PageParts) -> None:
         progress=gr.Progress(track_tqdm=True),
     ):
         params = GenerateParams(prompt, negative_prompt, model, width, height, steps, guidance, seed, num_images)
-        yield from run_generation(ctx, params, _session(request), progress)
+        yield from run_generation(ctx, params, session_key(request), progress)
 
     def stop(request: gr.Request) -> None:
-        if ctx.jobs.cancel(_session(request)):
+        if ctx.jobs.cancel(session_key(request)):
             gr.Info("Cancelling: the job stops after the current step.")
 
     private = {"api_visibility": "private"}
@@ -184,11 +182,6 @@ def build_generate(ctx: AppContext, parts: PageParts) -> None:
         _apply_model(ctx), sidebar.model, [width, height, steps, guidance, negative, engine_note], **private
     )
     source.upload(_recall(ctx), source, inputs, **private)
-
-
-def _session(request: gr.Request) -> str:
-    """The browser session a job belongs to (API calls without one share a key)."""
-    return request.session_hash or "anonymous"
 
 
 def _record(

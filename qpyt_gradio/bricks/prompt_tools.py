@@ -17,9 +17,8 @@ import gradio as gr
 from qpyt_gradio.context import AppContext
 from qpyt_gradio.engines import ENGINES
 from qpyt_gradio.generation.streaming import BackgroundJob
-from qpyt_gradio.helpers.caption import CAPTION_TASKS
-from qpyt_gradio.helpers.enhance import MAX_CREATIVITY
-from qpyt_gradio.ui.api import FILE, GPU_QUEUE, api_endpoint
+from qpyt_gradio.helpers.kinds import CAPTION_TASKS, MAX_CREATIVITY
+from qpyt_gradio.ui.api import FILE, GPU_QUEUE, api_endpoint, session_key
 from qpyt_gradio.ui.errors import user_errors
 from qpyt_gradio.ui.parts import PageParts
 
@@ -40,7 +39,7 @@ class PromptHandlers:
 def prompt_handlers(ctx: AppContext) -> PromptHandlers:
     @user_errors
     def caption(image: str | None, task: str, progress=gr.Progress(track_tqdm=True)) -> str:
-        from qpyt_gradio.helpers.caption import caption as describe  # transformers: first use only
+        from qpyt_gradio.helpers.caption import caption as describe  # torch, transformers: first use only
 
         result = describe(ctx.registry, image, task)
         for note in result.notes:
@@ -66,16 +65,12 @@ def prompt_handlers(ctx: AppContext) -> PromptHandlers:
     ) -> Iterator[str]:
         from qpyt_gradio.helpers.enhance import enhance
 
-        session = request.session_hash or "anonymous"
-        cancel = ctx.jobs.open(session)
-        try:
+        with ctx.jobs.running(session_key(request)) as cancel:
             running = BackgroundJob(
                 lambda emit: enhance(ctx.registry, text, engine, creativity, seed, emit, cancel), cancel
             )
             yield from running.events()
             yield running.result
-        finally:
-            ctx.jobs.close(session, cancel)
 
     return PromptHandlers(caption, translate, enhance_prompt)
 

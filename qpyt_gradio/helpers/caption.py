@@ -9,6 +9,7 @@ from pathlib import Path
 import torch
 
 from qpyt_gradio.errors import InvalidInput
+from qpyt_gradio.helpers.kinds import CAPTION_TASKS
 from qpyt_gradio.images import open_rgb
 from qpyt_gradio.models.registry import Registry
 from qpyt_gradio.validation import one_line
@@ -16,20 +17,6 @@ from qpyt_gradio.validation import one_line
 CAPTION_MAX_SIDE = 2048
 MAX_NEW_TOKENS = 256
 
-
-@dataclass(frozen=True)
-class CaptionTask:
-    label: str
-    florence_task: str
-    as_prompt: bool = False
-
-
-CAPTION_TASKS = {
-    "short": CaptionTask("Short caption", "<CAPTION>"),
-    "detailed": CaptionTask("Detailed caption", "<DETAILED_CAPTION>"),
-    "more_detailed": CaptionTask("More detailed caption", "<MORE_DETAILED_CAPTION>"),
-    "prompt": CaptionTask("Prompt for image models", "<MORE_DETAILED_CAPTION>", as_prompt=True),
-}
 
 _LEAD_INS = re.compile(
     r"^(?:(?:the|this) (?:image|picture|photo(?:graph)?|painting|illustration|artwork|scene|drawing|render(?:ing)?)"

@@ -18,10 +18,9 @@ from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStr
 
 from qpyt_gradio.engines import ENGINES
 from qpyt_gradio.errors import InvalidInput
+from qpyt_gradio.helpers.kinds import MAX_CREATIVITY
 from qpyt_gradio.models.registry import Registry
 from qpyt_gradio.validation import decimal_number, one_line, require_text, seed_number
-
-MAX_CREATIVITY = 1.5
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The helper roles — captioner, translator, prompt enhancer — as data: classes, models, settings.
+"""The helper roles — captioner, translator, prompt enhancer — as data: classes, models, settings, tasks.
 
 This module imports nothing heavy, so the page can name the models before any is loaded.
 """
@@ -71,3 +71,24 @@ def model_id_for(helper: HelperKind, settings: Settings) -> str:
 def enhancer_choices(settings: Settings) -> list[str]:
     """The enhancer models on offer: the one in use first, then the usual Qwen2.5 sizes."""
     return list(dict.fromkeys([model_id_for(ENHANCE, settings), *ENHANCER_CHOICES]))
+
+
+MAX_CREATIVITY = 1.5
+"""Highest sampling temperature the enhancer accepts."""
+
+
+@dataclass(frozen=True)
+class CaptionTask:
+    """A description the captioner can write, and the Florence-2 task that writes it."""
+
+    label: str
+    florence_task: str
+    as_prompt: bool = False
+
+
+CAPTION_TASKS = {
+    "short": CaptionTask("Short caption", "<CAPTION>"),
+    "detailed": CaptionTask("Detailed caption", "<DETAILED_CAPTION>"),
+    "more_detailed": CaptionTask("More detailed caption", "<MORE_DETAILED_CAPTION>"),
+    "prompt": CaptionTask("Prompt for image models", "<MORE_DETAILED_CAPTION>", as_prompt=True),
+}

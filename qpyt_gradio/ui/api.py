@@ -21,6 +21,11 @@ FILE = object()
 """Default marking a parameter that takes a file (uploaded as is, never decoded by Gradio)."""
 
 
+def session_key(request: gr.Request) -> str:
+    """The browser session a job belongs to (API calls without one share a key)."""
+    return request.session_hash or "anonymous"
+
+
 def _hidden_field(default: Any) -> gr.components.Component:
     if default is FILE:
         return gr.File(visible=False, type="filepath")
