@@ -42,6 +42,25 @@ FLORENCE_POST_PROCESSING = {
 }
 
 
+def _encoder_decoder_sizes(hidden: int) -> dict[str, int]:
+    """One encoder and one decoder layer, two heads, of width ``hidden``."""
+    return {
+        "d_model": hidden,
+        "encoder_layers": 1,
+        "decoder_layers": 1,
+        "encoder_attention_heads": 2,
+        "decoder_attention_heads": 2,
+        "encoder_ffn_dim": 2 * hidden,
+        "decoder_ffn_dim": 2 * hidden,
+    }
+
+
+def _save_writing(model: torch.nn.Module, folder: Path) -> None:
+    """Save ``model`` with a generation config that writes a few tokens at least."""
+    model.generation_config.min_new_tokens = MIN_NEW_TOKENS
+    model.save_pretrained(folder)
+
+
 def write_florence2(folder: Path, width: int = 1) -> None:
     """A Florence-2-shaped captioner (DaViT vision tower + BART) and its processor."""
     tokenizer = bart_tokenizer()
@@ -65,13 +84,7 @@ def write_florence2(folder: Path, width: int = 1) -> None:
         ),
         text_config=BartConfig(
             vocab_size=len(tokenizer),
-            d_model=hidden,
-            encoder_layers=1,
-            decoder_layers=1,
-            encoder_attention_heads=2,
-            decoder_attention_heads=2,
-            encoder_ffn_dim=2 * hidden,
-            decoder_ffn_dim=2 * hidden,
+            **_encoder_decoder_sizes(hidden),
             max_position_embeddings=1024,
             pad_token_id=tokenizer.pad_token_id,
             bos_token_id=tokenizer.bos_token_id,
@@ -81,9 +94,7 @@ def write_florence2(folder: Path, width: int = 1) -> None:
         ),
         image_token_id=tokenizer.image_token_id,
     )
-    model = Florence2ForConditionalGeneration(config)
-    model.generation_config.min_new_tokens = MIN_NEW_TOKENS
-    model.save_pretrained(folder)
+    _save_writing(Florence2ForConditionalGeneration(config), folder)
     processor.save_pretrained(folder)
 
 
@@ -94,21 +105,13 @@ def write_marian(folder: Path, width: int = 1) -> None:
     torch.manual_seed(SEED)
     config = MarianConfig(
         vocab_size=len(tokenizer),
-        d_model=hidden,
-        encoder_layers=1,
-        decoder_layers=1,
-        encoder_attention_heads=2,
-        decoder_attention_heads=2,
-        encoder_ffn_dim=2 * hidden,
-        decoder_ffn_dim=2 * hidden,
+        **_encoder_decoder_sizes(hidden),
         max_position_embeddings=512,
         pad_token_id=tokenizer.pad_token_id,
         eos_token_id=tokenizer.eos_token_id,
         decoder_start_token_id=tokenizer.pad_token_id,
     )
-    model = MarianMTModel(config)
-    model.generation_config.min_new_tokens = MIN_NEW_TOKENS
-    model.save_pretrained(folder)
+    _save_writing(MarianMTModel(config), folder)
 
 
 def write_qwen2_instruct(folder: Path, width: int = 1) -> None:
@@ -127,7 +130,5 @@ def write_qwen2_instruct(folder: Path, width: int = 1) -> None:
         pad_token_id=tokenizer.pad_token_id,
         tie_word_embeddings=True,
     )
-    model = Qwen2ForCausalLM(config)
-    model.generation_config.min_new_tokens = MIN_NEW_TOKENS
-    model.save_pretrained(folder)
+    _save_writing(Qwen2ForCausalLM(config), folder)
     tokenizer.save_pretrained(folder)
