@@ -118,11 +118,11 @@ class Registry:
     # ------------------------------------------------------------------ image pipelines
 
     @contextlib.contextmanager
-    def image_job(self, model_name: str, task: Task = "txt2img") -> Iterator[ImageJob]:
+    def image_job(self, model_name: str, task: Task = "txt2img", vae_tiling: bool = False) -> Iterator[ImageJob]:
         """Hold the lock and yield the ready pipeline of ``model_name`` for ``task``.
 
         Helpers are released (and memory freed) first; the model is loaded only if it is not
-        already the resident one.
+        already the resident one. ``vae_tiling`` decodes in tiles for this job (large images).
         """
         spec = self.catalog.resolve(model_name)
         with self._lock:
@@ -130,9 +130,14 @@ class Registry:
             self.release_helpers()
             resident = self._ensure_resident(spec)
             pipeline = self._pipeline_for(resident, task)
+            tiled = vae_tiling and not resident.decision.vae_tiling and getattr(pipeline, "vae", None) is not None
+            if tiled:
+                pipeline.vae.enable_tiling()
             try:
                 yield ImageJob(spec, pipeline, resident.decision, resident.attachments)
             finally:
+                if tiled:
+                    pipeline.vae.disable_tiling()
                 if resident.decision.strategy is Strategy.MODEL_OFFLOAD:
                     pipeline.maybe_free_model_hooks()
 

@@ -1,0 +1,125 @@
+"""One diffusers call through the registry, shared by every image brick.
+
+The brick builds the keyword arguments; this module takes the pipeline for the task from the
+registry, adds the step callback (progress, live preview, Cancel between steps) and turns an
+out-of-memory error into advice. Images are sampled with one CPU generator per image (seed,
+seed+1, ...), so an image can be made again alone from its own seed on any device (to within
+rounding: a batch computes in other matrix shapes).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import torch
+from PIL import Image
+
+from qpyt_gradio.engines import Task
+from qpyt_gradio.errors import GenerationCancelled, InvalidInput
+from qpyt_gradio.generation.preview import LatentPreviewer
+from qpyt_gradio.metadata import sampler_name
+from qpyt_gradio.models.catalog import ModelSpec
+from qpyt_gradio.models.memory import free_memory
+from qpyt_gradio.models.registry import ImageJob, Registry
+
+PreviewThunk = Callable[[], Image.Image]
+
+
+class StepReporter(Protocol):
+    """Receives sampling progress; ``preview`` is computed only if called."""
+
+    def step(self, done: int, total: int, preview: PreviewThunk | None) -> None: ...
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """What to run: the model, the task, the call's keyword arguments and the working size."""
+
+    spec: ModelSpec
+    task: Task
+    arguments: dict[str, Any]
+    width: int
+    height: int
+    vae_tiling: bool = False
+
+
+def prompt_arguments(
+    spec: ModelSpec, prompt: str, negative_prompt: str, steps: int, guidance: float, seeds: Sequence[int]
+) -> dict[str, Any]:
+    """The keyword arguments every task shares: prompts, steps, guidance, one generator per image."""
+    arguments: dict[str, Any] = {
+        "prompt": prompt,
+        "num_inference_steps": steps,
+        "guidance_scale": guidance,
+        "num_images_per_prompt": len(seeds),
+        "generator": [torch.Generator("cpu").manual_seed(seed) for seed in seeds],
+        **spec.engine_variant.call_kwargs,
+    }
+    if negative_prompt:
+        arguments["negative_prompt"] = negative_prompt
+    return arguments
+
+
+def sample(
+    registry: Registry,
+    sampling: Sampling,
+    reporter: StepReporter | None = None,
+    cancel: threading.Event | None = None,
+    live_preview: bool = True,
+) -> tuple[list[Image.Image], str]:
+    """Run the call; returns the images and the sampler's name. Out of memory becomes advice."""
+    try:
+        return _call(registry, sampling, reporter, cancel, live_preview)
+    except torch.OutOfMemoryError:
+        pass  # answered below, outside the handler, so the failed step's tensors can be freed
+    free_memory()
+    count = sampling.arguments.get("num_images_per_prompt", 1)
+    raise InvalidInput(
+        f"Out of GPU memory at {sampling.width}×{sampling.height} with {count} image(s). Try a smaller "
+        "size or fewer images, or a lower-memory strategy in Settings (model_offload, group_offload)."
+    )
+
+
+def _call(
+    registry: Registry,
+    sampling: Sampling,
+    reporter: StepReporter | None,
+    cancel: threading.Event | None,
+    live_preview: bool,
+) -> tuple[list[Image.Image], str]:
+    with registry.image_job(sampling.spec.name, sampling.task, vae_tiling=sampling.vae_tiling) as job:
+        callback = _step_callback(job, sampling, reporter, cancel, live_preview)
+        with torch.inference_mode():
+            images = job.pipeline(**sampling.arguments, callback_on_step_end=callback).images
+        return images, sampler_name(type(job.pipeline.scheduler).__name__)
+
+
+def _step_callback(
+    job: ImageJob,
+    sampling: Sampling,
+    reporter: StepReporter | None,
+    cancel: threading.Event | None,
+    live_preview: bool,
+) -> Callable[..., dict[str, Any]]:
+    previewer: LatentPreviewer | None = None
+    if reporter is not None and live_preview:
+        pipeline = job.pipeline
+        previewer = job.attachment(
+            "latent_preview",
+            lambda: LatentPreviewer.fit(pipeline.vae, pipeline._execution_device, job.spec.engine.latent_layout),
+        )
+    steps = sampling.arguments.get("num_inference_steps", 1)
+
+    def on_step_end(pipeline: Any, index: int, _timestep: Any, tensors: dict[str, Any]) -> dict[str, Any]:
+        if cancel is not None and cancel.is_set():
+            raise GenerationCancelled(f"Cancelled after step {index + 1}.")
+        if reporter is not None:
+            latents = tensors["latents"]
+            preview = (lambda: previewer(latents, sampling.height, sampling.width)) if previewer else None
+            reporter.step(index + 1, getattr(pipeline, "num_timesteps", steps), preview)
+        return tensors
+
+    return on_step_end
