@@ -53,34 +53,58 @@ def _snap(name: str, value: int, multiple: int, high: int, engine_label: str, no
     return snapped
 
 
-def prepare(params: GenerateParams, spec: ModelSpec, max_side: int) -> PreparedGeneration:
-    """Check ``params`` for ``spec``'s engine; raise :class:`InvalidInput` with the fix when wrong."""
+@dataclass(frozen=True)
+class Prompting:
+    """The checked values every image brick shares: prompts, steps, guidance, seeds, notes."""
+
+    prompt: str
+    negative_prompt: str
+    steps: int
+    guidance: float
+    seeds: tuple[int, ...]
+    notes: tuple[str, ...]
+
+
+def check_prompting(
+    spec: ModelSpec, prompt: Any, negative_prompt: Any, steps: Any, guidance: Any, seed: Any, num_images: Any
+) -> Prompting:
+    """Check the shared values for ``spec``'s engine; :class:`InvalidInput` with the fix when wrong."""
     engine = spec.engine
     notes: list[str] = []
-    prompt = require_text(params.prompt, "The prompt is empty: describe the image you want.")
-    negative = (params.negative_prompt or "").strip()
+    text = require_text(prompt, "The prompt is empty: describe the image you want.")
+    negative = (negative_prompt or "").strip()
     if negative and not engine.negative_prompt:
         notes.append(f"{engine.label} takes no negative prompt: it was ignored.")
         negative = ""
+    checked_steps = whole_number("Steps", steps, 1, MAX_STEPS)
+    checked_guidance = decimal_number("Guidance", guidance, 0.0, MAX_GUIDANCE)
+    count = whole_number("Number of images", num_images, 1, MAX_IMAGES)
+    first = seed_number(seed)
+    seeds = tuple((first + index) % SEED_LIMIT for index in range(count))
+    return Prompting(text, negative, checked_steps, checked_guidance, seeds, tuple(notes))
+
+
+def prepare(params: GenerateParams, spec: ModelSpec, max_side: int) -> PreparedGeneration:
+    """Check ``params`` for ``spec``'s engine; raise :class:`InvalidInput` with the fix when wrong."""
+    engine = spec.engine
+    shared = check_prompting(
+        spec, params.prompt, params.negative_prompt, params.steps, params.guidance, params.seed, params.num_images
+    )
+    notes = list(shared.notes)
     width = whole_number("Width", params.width, MIN_SIDE, max_side)
     height = whole_number("Height", params.height, MIN_SIDE, max_side)
     width = _snap("Width", width, engine.size_multiple, max_side, engine.label, notes)
     height = _snap("Height", height, engine.size_multiple, max_side, engine.label, notes)
-    steps = whole_number("Steps", params.steps, 1, MAX_STEPS)
-    guidance = decimal_number("Guidance", params.guidance, 0.0, MAX_GUIDANCE)
-    count = whole_number("Number of images", params.num_images, 1, MAX_IMAGES)
-    seed = seed_number(params.seed)
-    seeds = tuple((seed + index) % SEED_LIMIT for index in range(count))
     checked = replace(
         params,
-        prompt=prompt,
-        negative_prompt=negative,
+        prompt=shared.prompt,
+        negative_prompt=shared.negative_prompt,
         model=spec.name,
         width=width,
         height=height,
-        steps=steps,
-        guidance=guidance,
-        seed=seed,
-        num_images=count,
+        steps=shared.steps,
+        guidance=shared.guidance,
+        seed=shared.seeds[0],
+        num_images=len(shared.seeds),
     )
-    return PreparedGeneration(checked, spec, seeds, tuple(notes))
+    return PreparedGeneration(checked, spec, shared.seeds, tuple(notes))

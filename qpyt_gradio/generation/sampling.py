@@ -9,6 +9,7 @@ rounding: a batch computes in other matrix shapes).
 
 from __future__ import annotations
 
+import inspect
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -93,8 +94,14 @@ def _call(
     with registry.image_job(sampling.spec.name, sampling.task, vae_tiling=sampling.vae_tiling) as job:
         callback = _step_callback(job, sampling, reporter, cancel, live_preview)
         with torch.inference_mode():
-            images = job.pipeline(**sampling.arguments, callback_on_step_end=callback).images
+            images = job.pipeline(**accepted(job.pipeline, sampling.arguments), callback_on_step_end=callback).images
         return images, sampler_name(type(job.pipeline.scheduler).__name__)
+
+
+def accepted(pipeline: Any, arguments: dict[str, Any]) -> dict[str, Any]:
+    """``arguments`` without width and height for pipelines that take the size from their image."""
+    parameters = inspect.signature(type(pipeline).__call__).parameters
+    return {key: value for key, value in arguments.items() if key not in ("width", "height") or key in parameters}
 
 
 def _step_callback(

@@ -1,0 +1,152 @@
+"""Image-to-image, and what the other editing bricks share with it.
+
+A source image is opened and converted to RGB, then resized to a working size the engine can
+take — each side a multiple of its size step, the aspect ratio kept — and the result is
+resized back to the source's exact size. Outputs refer to their source by its hash.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from qpyt_gradio.engines import MIN_SIDE
+from qpyt_gradio.errors import InvalidInput
+from qpyt_gradio.generation.request import Prompting, check_prompting
+from qpyt_gradio.generation.results import GenerationResult, image_hash, model_fields, save_results
+from qpyt_gradio.generation.sampling import Sampling, StepReporter, prompt_arguments, sample
+from qpyt_gradio.images import open_rgb
+from qpyt_gradio.models.catalog import ModelSpec
+from qpyt_gradio.models.registry import Registry
+from qpyt_gradio.validation import decimal_number
+
+MIN_SOURCE_SIDE = 16
+MAX_SOURCE_SIDE = 8192
+
+
+@dataclass(frozen=True)
+class EditParams:
+    """What a user asks an editing brick for; names shared with ``/generate`` mean the same there."""
+
+    prompt: str
+    negative_prompt: str = ""
+    model: str = ""
+    strength: float = 0.6
+    steps: int = 30
+    guidance: float = 6.0
+    seed: int = -1
+    num_images: int = 1
+
+
+@dataclass(frozen=True)
+class Source:
+    """A source image as given (RGB), its hash, and notes for the user."""
+
+    image: Image.Image
+    sha256: str
+    notes: tuple[str, ...]
+
+
+def working_size(width: int, height: int, multiple: int, max_side: int) -> tuple[int, int]:
+    """The nearest size the engine takes for a ``width``×``height`` image, aspect ratio kept."""
+    scale = min(1.0, max_side / max(width, height))
+    scale = max(scale, MIN_SIDE / min(width, height))
+    if max(width, height) * scale > max_side + multiple:
+        raise InvalidInput(
+            f"The image is {width}×{height}: too elongated for this engine (at most {max_side // MIN_SIDE}:1)."
+        )
+
+    def snap(side: int) -> int:
+        nearest = int(side * scale / multiple + 0.5) * multiple
+        return max(MIN_SIDE, min(max_side - max_side % multiple, nearest))
+
+    return snap(width), snap(height)
+
+
+def open_source(path: str | Path | None, purpose: str) -> Source:
+    """Open the source of an edit; ``purpose`` completes "No image to ..."."""
+    image, notes = open_rgb(path, purpose, MAX_SOURCE_SIDE)
+    if min(image.size) < MIN_SOURCE_SIDE:
+        raise InvalidInput(
+            f"The image is {image.width}×{image.height}: "
+            f"use one of at least {MIN_SOURCE_SIDE}×{MIN_SOURCE_SIDE} pixels."
+        )
+    return Source(image, image_hash(image), tuple(notes))
+
+
+def fit_to_engine(image: Image.Image, spec: ModelSpec, max_side: int) -> tuple[Image.Image, tuple[str, ...]]:
+    """``image`` resized to the engine's working size, and a note when that changed its size."""
+    size = working_size(image.width, image.height, spec.engine.size_multiple, max_side)
+    if size == image.size:
+        return image, ()
+    note = (
+        f"Worked at {size[0]}×{size[1]} ({spec.engine.label} needs multiples of {spec.engine.size_multiple}); "
+        f"the result is resized back to {image.width}×{image.height}."
+    )
+    return image.resize(size, Image.Resampling.LANCZOS), (note,)
+
+
+def check_edit(registry: Registry, params: EditParams) -> tuple[ModelSpec, Prompting, float]:
+    """The model, the shared checked values and the strength of an edit."""
+    spec = registry.catalog.resolve(params.model)
+    shared = check_prompting(
+        spec, params.prompt, params.negative_prompt, params.steps, params.guidance, params.seed, params.num_images
+    )
+    return spec, shared, decimal_number("Strength", params.strength, 0.01, 1.0)
+
+
+def edit_parameters(
+    params: EditParams, spec: ModelSpec, shared: Prompting, strength: float, source: Source, sampler: str, brick: str
+) -> dict[str, Any]:
+    """What an edited image records in its PNG (the source by hash, not embedded)."""
+    return {
+        "prompt": shared.prompt,
+        "negative_prompt": shared.negative_prompt,
+        "strength": strength,
+        "steps": shared.steps,
+        "guidance": shared.guidance,
+        "num_images": len(shared.seeds),
+        "width": source.image.width,
+        "height": source.image.height,
+        "source_sha256": source.sha256,
+        **model_fields(spec, sampler, brick),
+    }
+
+
+def img2img(
+    registry: Registry,
+    source_path: str | Path | None,
+    params: EditParams,
+    outputs_dir: Path,
+    max_side: int,
+    reporter: StepReporter | None = None,
+    cancel: threading.Event | None = None,
+    live_preview: bool = True,
+) -> GenerationResult:
+    """Redraw the source after ``params.prompt``; the output has the source's exact size."""
+    spec, shared, strength = check_edit(registry, params)
+    source = open_source(source_path, "redraw")
+    working, fit_notes = fit_to_engine(source.image, spec, max_side)
+    width, height = working.size
+    arguments = {
+        **prompt_arguments(spec, shared.prompt, shared.negative_prompt, shared.steps, shared.guidance, shared.seeds),
+        "image": working,
+        "strength": strength,
+        "width": width,
+        "height": height,
+    }
+    images, sampler = sample(
+        registry, Sampling(spec, "img2img", arguments, width, height), reporter, cancel, live_preview
+    )
+    restored = [restore_size(image, source.image.size) for image in images]
+    parameters = edit_parameters(params, spec, shared, strength, source, sampler, "img2img")
+    return save_results(restored, shared.seeds, parameters, outputs_dir, (*shared.notes, *source.notes, *fit_notes))
+
+
+def restore_size(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """``image`` at exactly ``size`` (Lanczos), unchanged when it already is."""
+    return image if image.size == size else image.resize(size, Image.Resampling.LANCZOS)
