@@ -7,8 +7,9 @@ resized back to the source's exact size. Outputs refer to their source by its ha
 
 from __future__ import annotations
 
+import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +97,12 @@ def check_edit(registry: Registry, params: EditParams) -> tuple[ModelSpec, Promp
     shared = check_prompting(
         spec, params.prompt, params.negative_prompt, params.steps, params.guidance, params.seed, params.num_images
     )
-    return spec, shared, decimal_number("Strength", params.strength, 0.01, 1.0)
+    strength = decimal_number("Strength", params.strength, 0.01, 1.0)
+    needed = math.ceil(1 / strength - 1e-9)
+    if shared.steps * strength < 1:
+        note = f"Steps raised from {shared.steps} to {needed}: strength {strength:g} must run at least one step."
+        shared = replace(shared, steps=needed, notes=(*shared.notes, note))
+    return spec, shared, strength
 
 
 def edit_parameters(
@@ -134,7 +140,7 @@ def img2img(
     width, height = working.size
     arguments = {
         **prompt_arguments(spec, shared.prompt, shared.negative_prompt, shared.steps, shared.guidance, shared.seeds),
-        "image": working,
+        "image": [working] * len(shared.seeds),
         "strength": strength,
         "width": width,
         "height": height,

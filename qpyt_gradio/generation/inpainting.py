@@ -176,8 +176,8 @@ def inpaint_source(
     width, height = area.image.size
     arguments = {
         **prompt_arguments(spec, shared.prompt, shared.negative_prompt, shared.steps, shared.guidance, shared.seeds),
-        "image": area.image,
-        "mask_image": area.mask,
+        "image": [area.image] * len(shared.seeds),
+        "mask_image": [area.mask] * len(shared.seeds),
         "strength": strength,
         "width": width,
         "height": height,
