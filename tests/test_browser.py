@@ -37,10 +37,10 @@ def history_count(page) -> int:
 def test_type_a_prompt_press_generate_and_see_the_image(page):
     before = history_count(page)
     page.fill("#qpyt-prompt textarea", "a red fox in the snow")
-    page.click("#qpyt-generate")
+    page.click("#qpyt-generate-run")
     page.wait_for_function(f"document.querySelectorAll('#qpyt-history img').length > {before}", timeout=60_000)
-    assert page.locator("#qpyt-result img").count() >= 1
-    assert "Seed" in page.inner_text("#qpyt-summary")
+    assert page.locator("#qpyt-generate-result img").count() >= 1
+    assert "Seed" in page.inner_text("#qpyt-generate-summary")
 
 
 def test_ctrl_enter_in_the_prompt_generates(page):
@@ -97,7 +97,7 @@ def test_image_to_prompt_to_enhanced_prompt_to_image_in_a_few_clicks(page, tmp_p
         timeout=60_000,
     )
     before = history_count(page)
-    page.click("#qpyt-generate")
+    page.click("#qpyt-generate-run")
     page.wait_for_function(f"document.querySelectorAll('#qpyt-history img').length > {before}", timeout=60_000)
 
 
@@ -107,14 +107,14 @@ def test_cancel_stops_a_long_job_and_the_page_stays_ready(page):
     page.locator("input[aria-label='number input for Steps']").fill("150")
     page.locator("input[aria-label='number input for Width']").fill("512")
     page.locator("input[aria-label='number input for Height']").fill("512")
-    page.click("#qpyt-generate")
+    page.click("#qpyt-generate-run")
     page.wait_for_selector(".progress-text, .progress-level", timeout=30_000)
     page.wait_for_timeout(1500)
-    page.click("#qpyt-cancel")
+    page.click("#qpyt-generate-cancel")
     page.wait_for_selector("text=Cancelled after step", timeout=60_000)
     assert history_count(page) == before
     page.locator("input[aria-label='number input for Steps']").fill("2")
-    page.click("#qpyt-generate")
+    page.click("#qpyt-generate-run")
     page.wait_for_function(f"document.querySelectorAll('#qpyt-history img').length > {before}", timeout=60_000)
 
 

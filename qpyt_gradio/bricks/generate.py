@@ -8,31 +8,30 @@ brick's own validation and gets its named message.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
 from qpyt_gradio.bricks.prompt_tools import build_prompt_bar
 from qpyt_gradio.bricks.recall import recall_from_image
+from qpyt_gradio.bricks.running import PRIVATE, result_panel, stream_result, wire_result
 from qpyt_gradio.context import AppContext
 from qpyt_gradio.engines import MAX_GUIDANCE, MAX_IMAGES, MAX_STEPS, MIN_SIDE
-from qpyt_gradio.errors import GenerationCancelled
 from qpyt_gradio.generation.request import GenerateParams, PreparedGeneration, prepare
-from qpyt_gradio.generation.streaming import BackgroundJob, QueueReporter, StepEvent
+from qpyt_gradio.generation.streaming import QueueReporter
 from qpyt_gradio.models.catalog import ModelSpec
-from qpyt_gradio.spaces_gpu import on_gpu
 from qpyt_gradio.ui.api import GPU_QUEUE, api_endpoint, session_key
 from qpyt_gradio.ui.errors import user_errors
 from qpyt_gradio.ui.parts import PageParts
-from qpyt_gradio.ui.sidebar import memory_panel
 
-HISTORY_LIMIT = 200
+if TYPE_CHECKING:
+    from qpyt_gradio.generation.results import GenerationResult
 
 
-@on_gpu
 def run_generation(
     ctx: AppContext, params: GenerateParams, session: str, progress: gr.Progress
 ) -> Iterator[tuple[Any, Any]]:
@@ -43,29 +42,13 @@ def run_generation(
     prepared = prepare(params, spec, ctx.settings.max_side)
     if ctx.auto_translate:
         prepared = _translated(ctx, prepared)
-    for note in prepared.notes:
-        gr.Warning(note)
     registry = ctx.registry
     progress(0, desc=f"Preparing {spec.name}")
-    try:
-        with ctx.jobs.running(session) as cancel:
-            running = BackgroundJob(
-                lambda emit: generate(
-                    registry, prepared, ctx.settings.outputs_dir, QueueReporter(emit), cancel, ctx.live_preview
-                ),
-                cancel,
-            )
-            for event in running.events():
-                if isinstance(event, StepEvent) and event.preview is not None:
-                    yield [event.preview], gr.skip()
-            yield [str(path) for path in running.result.paths], running.result.parameters
-    except GenerationCancelled as stopped:
-        message = str(stopped)
-    else:
-        return
-    # Reported outside the handler: the exception's frames hold the sampling tensors.
-    gr.Info(message)
-    yield gr.skip(), {**prepared.params.to_json(), "cancelled": True, "message": message}
+
+    def work(reporter: QueueReporter, cancel: threading.Event) -> GenerationResult:
+        return generate(registry, prepared, ctx.settings.outputs_dir, reporter, cancel, ctx.live_preview)
+
+    yield from stream_result(ctx, session, work, prepared.params.to_json())
 
 
 def _translated(ctx: AppContext, prepared: PreparedGeneration) -> PreparedGeneration:
@@ -119,15 +102,7 @@ def build_generate(ctx: AppContext, parts: PageParts) -> None:
                     elem_id="qpyt-recall",
                 )
         with gr.Column(scale=2):
-            with gr.Row():
-                run = gr.Button("Generate", variant="primary", elem_id="qpyt-generate")
-                cancel = gr.Button("Cancel", variant="stop", elem_id="qpyt-cancel")
-            gallery = gr.Gallery(
-                label="Result", format="png", type="filepath", columns=2, height=520, elem_id="qpyt-result"
-            )
-            summary = gr.Markdown(elem_id="qpyt-summary")
-            with gr.Accordion("Parameters used", open=False):
-                used = gr.JSON(elem_id="qpyt-parameters")
+            run, cancel, gallery, summary, used = result_panel("Generate", "generate")
     inputs = [prompt, negative, sidebar.model, width, height, steps, guidance, seed, count]
 
     @user_errors
@@ -147,16 +122,8 @@ def build_generate(ctx: AppContext, parts: PageParts) -> None:
         params = GenerateParams(prompt, negative_prompt, model, width, height, steps, guidance, seed, num_images)
         yield from run_generation(ctx, params, session_key(request), progress)
 
-    def stop(request: gr.Request) -> None:
-        if ctx.jobs.cancel(session_key(request)):
-            gr.Info("Cancelling: the job stops after the current step.")
-
-    private = {"api_visibility": "private"}
-    page_event = run.click(generate, inputs, [gallery, used], api_name="generate_in_page", **GPU_QUEUE, **private)
-    page_event.success(
-        _record, [gallery, used, parts.history_paths], [summary, parts.history, parts.history_paths], **private
-    ).then(lambda: memory_panel(ctx), None, sidebar.memory_outputs, show_progress="hidden", **private)
-    cancel.click(stop, None, None, queue=False, **private)
+    page_event = run.click(generate, inputs, [gallery, used], api_name="generate_in_page", **GPU_QUEUE, **PRIVATE)
+    wire_result(ctx, parts, page_event, gallery, used, summary, cancel)
 
     api_endpoint(
         generate,
@@ -176,30 +143,12 @@ def build_generate(ctx: AppContext, parts: PageParts) -> None:
         **GPU_QUEUE,
     )
 
-    random_seed.click(lambda: -1, None, seed, **private)
-    reuse_seed.click(_last_seed, used, seed, **private)
+    random_seed.click(lambda: -1, None, seed, **PRIVATE)
+    reuse_seed.click(_last_seed, used, seed, **PRIVATE)
     sidebar.model.input(
-        _apply_model(ctx), sidebar.model, [width, height, steps, guidance, negative, engine_note], **private
+        _apply_model(ctx), sidebar.model, [width, height, steps, guidance, negative, engine_note], **PRIVATE
     )
-    source.upload(_recall(ctx), source, inputs, **private)
-
-
-def _record(
-    images: list[tuple[str, str | None]] | None, parameters: dict[str, Any] | None, past: list[str]
-) -> tuple[Any, Any, Any]:
-    """After a finished job: its summary line, and its images at the front of the session gallery."""
-    if not parameters or "files" not in parameters:
-        return gr.skip(), gr.skip(), gr.skip()
-    recent = [path for path, _caption in images or []]
-    past = (recent + list(past))[:HISTORY_LIMIT]
-    return _summary(parameters), past, past
-
-
-def _summary(parameters: dict[str, Any]) -> str:
-    seeds = parameters.get("seeds", [])
-    seed_text = str(seeds[0]) if len(seeds) == 1 else f"{seeds[0]}–{seeds[-1]}"
-    size = f"{parameters['width']}×{parameters['height']}"
-    return f"**Seed {seed_text}** · {size} · {parameters['steps']} steps · {parameters['model']}"
+    source.upload(_recall(ctx), source, inputs, **PRIVATE)
 
 
 def _last_seed(parameters: dict[str, Any] | None) -> Any:

@@ -8,8 +8,8 @@ THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="slate", radius_size=
 
 CSS = """
 .gradio-container { max-width: 100% !important; }
-#qpyt-result { min-height: 320px; }
-#qpyt-summary p { margin: 0.25rem 0; }
+[id$="-result"] { min-height: 320px; }
+[id$="-summary"] p { margin: 0.25rem 0; }
 """
 
 # Ctrl+Enter (Cmd+Enter on macOS) in a text field of the Generate brick presses Generate.
@@ -20,7 +20,7 @@ JS = """
     const brick = document.querySelector("#qpyt-generate-brick");
     if (!brick || !brick.contains(document.activeElement)) return;
     event.preventDefault();
-    document.querySelector("#qpyt-generate")?.click();
+    document.querySelector("#qpyt-generate-run")?.click();
   });
 }
 """
