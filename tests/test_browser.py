@@ -27,7 +27,17 @@ def page(browser, served_app):
     page = browser.new_page(viewport={"width": 1500, "height": 1000})
     page.goto(served_app["url"])
     page.wait_for_selector("#qpyt-prompt textarea")
+    page.outputs = served_app["outputs"]
     return page
+
+
+def served_outputs(page):
+    return page.outputs
+
+
+def on_generate(page) -> None:
+    page.get_by_role("tab", name="Generate").click()
+    page.wait_for_selector("#qpyt-prompt textarea")
 
 
 def history_count(page) -> int:
@@ -35,6 +45,7 @@ def history_count(page) -> int:
 
 
 def test_type_a_prompt_press_generate_and_see_the_image(page):
+    on_generate(page)
     before = history_count(page)
     page.fill("#qpyt-prompt textarea", "a red fox in the snow")
     page.click("#qpyt-generate-run")
@@ -44,6 +55,7 @@ def test_type_a_prompt_press_generate_and_see_the_image(page):
 
 
 def test_ctrl_enter_in_the_prompt_generates(page):
+    on_generate(page)
     before = history_count(page)
     page.fill("#qpyt-prompt textarea", "a blue boat")
     page.press("#qpyt-prompt textarea", "Control+Enter")
@@ -52,6 +64,7 @@ def test_ctrl_enter_in_the_prompt_generates(page):
 
 
 def test_load_parameters_from_an_image_fills_the_brick(page, tmp_path):
+    on_generate(page)
     from PIL import Image
 
     from qpyt_gradio.metadata import png_info
@@ -75,11 +88,12 @@ def test_load_parameters_from_an_image_fills_the_brick(page, tmp_path):
         "document.querySelector('#qpyt-prompt textarea').value === 'a green tram in the fog'", timeout=30_000
     )
     assert page.input_value("#qpyt-seed input") == "4242"
-    assert page.input_value("input[aria-label='number input for Steps']") == "7"
-    assert page.input_value("input[aria-label='number input for Width']") == "192"
+    assert page.input_value("#qpyt-generate-brick input[aria-label='number input for Steps']") == "7"
+    assert page.input_value("#qpyt-generate-brick input[aria-label='number input for Width']") == "192"
 
 
 def test_image_to_prompt_to_enhanced_prompt_to_image_in_a_few_clicks(page, tmp_path):
+    on_generate(page)
     from PIL import Image
 
     picture = tmp_path / "source.png"
@@ -101,19 +115,56 @@ def test_image_to_prompt_to_enhanced_prompt_to_image_in_a_few_clicks(page, tmp_p
     page.wait_for_function(f"document.querySelectorAll('#qpyt-history img').length > {before}", timeout=60_000)
 
 
+def test_paint_a_mask_stroke_and_inpaint_it(page, tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from qpyt_gradio.metadata import read_parameters
+
+    source = tmp_path / "to-inpaint.png"
+    Image.fromarray(np.random.default_rng(4).integers(0, 255, (128, 128, 3), dtype=np.uint8)).save(source)
+    page.get_by_role("tab", name="Inpaint").click()
+    page.wait_for_selector("#qpyt-inpaint-editor canvas")
+    page.wait_for_timeout(1000)
+    page.set_input_files("#qpyt-inpaint-editor input[type=file]", str(source))
+    page.wait_for_timeout(4000)  # the editor sizes its canvas to the image once the upload is in
+    page.click("#qpyt-inpaint-editor button[aria-label='Brush']")
+    canvas = page.locator("#qpyt-inpaint-editor canvas").first.bounding_box()
+    middle_x, middle_y = canvas["x"] + canvas["width"] / 2, canvas["y"] + canvas["height"] / 2
+    page.mouse.move(middle_x - 30, middle_y)
+    page.mouse.down()
+    page.mouse.move(middle_x + 30, middle_y, steps=12)
+    page.mouse.up()
+    page.fill("#qpyt-inpaint-prompt textarea", "a red apple")
+    before = history_count(page)
+    page.click("#qpyt-inpaint-run")
+    page.wait_for_function(f"document.querySelectorAll('#qpyt-history img').length > {before}", timeout=60_000)
+    result = page.locator("#qpyt-inpaint-result img").first.get_attribute("src")
+    assert result
+    stored_paths = sorted(served_outputs(page).rglob("*a-red-apple.png"))
+    assert stored_paths, "the inpainted image was saved"
+    stored = read_parameters(stored_paths[-1])
+    assert stored["brick"] == "inpaint" and stored["prompt"] == "a red apple"
+    out = np.asarray(Image.open(stored_paths[-1]).convert("RGB")).astype(int)
+    changed = np.abs(out - np.asarray(Image.open(source))).sum(axis=2) > 0
+    assert changed[60:68, 56:72].any(), "the stroke across the middle was redrawn"
+    assert not changed[:16, :16].any() and not changed[-16:, -16:].any(), "the corners far from it were not"
+
+
 def test_cancel_stops_a_long_job_and_the_page_stays_ready(page):
+    on_generate(page)
     before = history_count(page)
     page.fill("#qpyt-prompt textarea", "a very long job")
-    page.locator("input[aria-label='number input for Steps']").fill("150")
-    page.locator("input[aria-label='number input for Width']").fill("512")
-    page.locator("input[aria-label='number input for Height']").fill("512")
+    page.locator("#qpyt-generate-brick input[aria-label='number input for Steps']").fill("150")
+    page.locator("#qpyt-generate-brick input[aria-label='number input for Width']").fill("512")
+    page.locator("#qpyt-generate-brick input[aria-label='number input for Height']").fill("512")
     page.click("#qpyt-generate-run")
     page.wait_for_selector(".progress-text, .progress-level", timeout=30_000)
     page.wait_for_timeout(1500)
     page.click("#qpyt-generate-cancel")
     page.wait_for_selector("text=Cancelled after step", timeout=60_000)
     assert history_count(page) == before
-    page.locator("input[aria-label='number input for Steps']").fill("2")
+    page.locator("#qpyt-generate-brick input[aria-label='number input for Steps']").fill("2")
     page.click("#qpyt-generate-run")
     page.wait_for_function(f"document.querySelectorAll('#qpyt-history img').length > {before}", timeout=60_000)
 

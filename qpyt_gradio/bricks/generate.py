@@ -19,6 +19,7 @@ import gradio as gr
 from qpyt_gradio.bricks.prompt_tools import build_prompt_bar
 from qpyt_gradio.bricks.recall import recall_from_image
 from qpyt_gradio.bricks.running import PRIVATE, result_panel, stream_result, wire_result
+from qpyt_gradio.bricks.send import send_bar
 from qpyt_gradio.context import AppContext
 from qpyt_gradio.engines import MAX_GUIDANCE, MAX_IMAGES, MAX_STEPS, MIN_SIDE
 from qpyt_gradio.generation.request import GenerateParams, PreparedGeneration, prepare
@@ -103,6 +104,7 @@ def build_generate(ctx: AppContext, parts: PageParts) -> None:
                 )
         with gr.Column(scale=2):
             run, cancel, gallery, summary, used = result_panel("Generate", "generate")
+            send_bar(parts, gallery, "generate")
     inputs = [prompt, negative, sidebar.model, width, height, steps, guidance, seed, count]
 
     @user_errors

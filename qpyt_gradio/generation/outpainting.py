@@ -9,7 +9,7 @@ path does the rest: outside that band the original stays exactly as it was.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -108,12 +108,17 @@ def outpaint(
     outputs_dir: Path,
     max_side: int,
     mask_blur: int = 16,
+    aspect: str = "",
     reporter: StepReporter | None = None,
     cancel: threading.Event | None = None,
     live_preview: bool = True,
 ) -> GenerationResult:
-    """Extend the source's canvas and paint the new area; the original stays outside the overlap band."""
+    """Extend the source's canvas (by ``extension``, or to ``aspect`` such as "16:9") and paint the new
+    area; the original stays as it was outside the overlap band."""
     source = open_source(source_path, "outpaint")
+    if (aspect or "").strip():
+        sized = extension_for_aspect(*source.image.size, aspect.strip())
+        extension = replace(sized, fill=extension.fill, overlap=extension.overlap)
     extension = check_extension(extension, *source.image.size)
     canvas = Source(extended_canvas(source.image, extension), source.sha256, source.notes)
     return inpaint_source(

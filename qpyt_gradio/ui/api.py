@@ -29,7 +29,9 @@ def session_key(request: gr.Request) -> str:
 def _hidden_field(default: Any) -> gr.components.Component:
     if default is FILE:
         return gr.File(visible=False, type="filepath")
-    if isinstance(default, bool) or not isinstance(default, (int, float)):
+    if isinstance(default, bool):
+        return gr.Checkbox(default, visible=False)
+    if not isinstance(default, (int, float)):
         return gr.Textbox("" if default is None else str(default), visible=False)
     return gr.Number(default, visible=False)
 

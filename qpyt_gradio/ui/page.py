@@ -11,14 +11,26 @@ import gradio as gr
 
 from qpyt_gradio import __version__
 from qpyt_gradio.bricks.generate import build_generate
+from qpyt_gradio.bricks.img2img import build_img2img
+from qpyt_gradio.bricks.inpaint import build_inpaint
+from qpyt_gradio.bricks.outpaint import build_outpaint
 from qpyt_gradio.bricks.prompt_tools import build_prompt_tools
+from qpyt_gradio.bricks.send import send_bar, wire_sends
+from qpyt_gradio.bricks.upscale import build_upscale
 from qpyt_gradio.context import AppContext
 from qpyt_gradio.ui import assets
 from qpyt_gradio.ui.parts import PageParts
 from qpyt_gradio.ui.sidebar import build_sidebar
 
 BrickBuilder = Callable[[AppContext, PageParts], None]
-BRICKS: tuple[tuple[str, BrickBuilder], ...] = (("Generate", build_generate), ("Prompt tools", build_prompt_tools))
+BRICKS: tuple[tuple[str, str, BrickBuilder], ...] = (
+    ("generate", "Generate", build_generate),
+    ("img2img", "Img2img", build_img2img),
+    ("inpaint", "Inpaint", build_inpaint),
+    ("outpaint", "Outpaint", build_outpaint),
+    ("upscale", "Upscale", build_upscale),
+    ("prompt-tools", "Prompt tools", build_prompt_tools),
+)
 
 DEMO_BANNER = (
     "**Demo mode** — the `demo-*` models are tiny random networks built on this machine: they draw noise, "
@@ -42,15 +54,18 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                 height=200,
                 object_fit="cover",
                 preview=False,
+                type="filepath",
                 render=False,
                 elem_id="qpyt-history",
             )
             parts = PageParts(sidebar, history, gr.State([]))
-            with gr.Tabs():
-                for label, build in BRICKS:
-                    with gr.Tab(label):
+            with gr.Tabs() as parts.tabs:
+                for key, label, build in BRICKS:
+                    with gr.Tab(label, id=key):
                         build(ctx, parts)
             history.render()
+            send_bar(parts, history, "history")
+            wire_sends(parts)
     app.queue(default_concurrency_limit=4)
     return app
 

@@ -1,0 +1,83 @@
+"""The Img2img brick: redraw an image after a prompt, at a chosen strength. API: ``/img2img``."""
+
+from __future__ import annotations
+
+import threading
+
+import gradio as gr
+
+from qpyt_gradio.bricks.edit_controls import edit_controls, source_image
+from qpyt_gradio.bricks.running import PRIVATE, result_panel, stream_result, wire_result
+from qpyt_gradio.bricks.send import send_bar
+from qpyt_gradio.context import AppContext
+from qpyt_gradio.generation.streaming import QueueReporter
+from qpyt_gradio.ui.api import FILE, GPU_QUEUE, api_endpoint, session_key
+from qpyt_gradio.ui.errors import user_errors
+from qpyt_gradio.ui.parts import PageParts
+
+DEFAULT_STRENGTH = 0.6
+
+
+def build_img2img(ctx: AppContext, parts: PageParts) -> None:
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3):
+            image = source_image("img2img")
+            controls = edit_controls(ctx, parts, "img2img", DEFAULT_STRENGTH)
+        with gr.Column(scale=2):
+            run, cancel, gallery, summary, used = result_panel("Redraw", "img2img")
+            send_bar(parts, gallery, "img2img")
+    parts.targets["img2img"] = ("img2img", image)
+
+    @user_errors
+    def img2img(
+        image,
+        prompt,
+        negative_prompt,
+        model,
+        strength,
+        steps,
+        guidance,
+        seed,
+        num_images,
+        request: gr.Request,
+        progress=gr.Progress(track_tqdm=True),
+    ):
+        from qpyt_gradio.generation.editing import EditParams
+        from qpyt_gradio.generation.editing import img2img as redraw
+
+        params = EditParams(prompt, negative_prompt, model, strength, steps, guidance, seed, num_images)
+
+        def work(reporter: QueueReporter, cancel: threading.Event):
+            return redraw(
+                ctx.registry,
+                image,
+                params,
+                ctx.settings.outputs_dir,
+                ctx.settings.max_side,
+                reporter,
+                cancel,
+                ctx.live_preview,
+            )
+
+        yield from stream_result(ctx, session_key(request), work, params.__dict__)
+
+    defaults = ctx.catalog.resolve(parts.sidebar.model.value).defaults
+    api_endpoint(
+        img2img,
+        {
+            "image": FILE,
+            "prompt": "",
+            "negative_prompt": "",
+            "model": parts.sidebar.model.value,
+            "strength": DEFAULT_STRENGTH,
+            "steps": defaults.steps,
+            "guidance": defaults.guidance,
+            "seed": -1,
+            "num_images": 1,
+        },
+        [gallery, used],
+        "img2img",
+        **GPU_QUEUE,
+    )
+    event = run.click(img2img, [image, *controls.inputs(parts.sidebar.model)], [gallery, used], **GPU_QUEUE, **PRIVATE)
+    wire_result(ctx, parts, event, gallery, used, summary, cancel)
