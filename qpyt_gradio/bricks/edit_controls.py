@@ -61,3 +61,34 @@ def source_image(key: str, label: str = "Source image") -> gr.Image:
     return gr.Image(
         label=label, type="filepath", sources=["upload", "clipboard"], height=320, elem_id=f"qpyt-{key}-source"
     )
+
+
+def edit_api_defaults(ctx: AppContext, parts: PageParts, strength: float, batch: bool = True) -> dict[str, Any]:
+    """API defaults of the shared controls, in handler order (the sidebar's model and its defaults)."""
+    defaults = ctx.catalog.resolve(parts.sidebar.model.value).defaults
+    values = {
+        "prompt": "",
+        "negative_prompt": "",
+        "model": parts.sidebar.model.value,
+        "strength": strength,
+        "steps": defaults.steps,
+        "guidance": defaults.guidance,
+        "seed": -1,
+    }
+    return {**values, "num_images": 1} if batch else values
+
+
+def edit_params(
+    prompt: str,
+    negative_prompt: str,
+    model: str,
+    strength: float,
+    steps: int,
+    guidance: float,
+    seed: int,
+    num_images: int = 1,
+) -> Any:
+    """The :class:`EditParams` of the shared controls' values."""
+    from qpyt_gradio.generation.editing import EditParams  # torch: first use only
+
+    return EditParams(prompt, negative_prompt, model, strength, steps, guidance, seed, num_images)

@@ -6,7 +6,7 @@ import threading
 
 import gradio as gr
 
-from qpyt_gradio.bricks.edit_controls import edit_controls, source_image
+from qpyt_gradio.bricks.edit_controls import edit_api_defaults, edit_controls, edit_params, source_image
 from qpyt_gradio.bricks.running import PRIVATE, result_panel, stream_result, wire_result
 from qpyt_gradio.bricks.send import send_bar
 from qpyt_gradio.context import AppContext
@@ -42,10 +42,9 @@ def build_img2img(ctx: AppContext, parts: PageParts) -> None:
         request: gr.Request,
         progress=gr.Progress(track_tqdm=True),
     ):
-        from qpyt_gradio.generation.editing import EditParams
         from qpyt_gradio.generation.editing import img2img as redraw
 
-        params = EditParams(prompt, negative_prompt, model, strength, steps, guidance, seed, num_images)
+        params = edit_params(prompt, negative_prompt, model, strength, steps, guidance, seed, num_images)
 
         def work(reporter: QueueReporter, cancel: threading.Event):
             return redraw(
@@ -61,20 +60,9 @@ def build_img2img(ctx: AppContext, parts: PageParts) -> None:
 
         yield from stream_result(ctx, session_key(request), work, params.__dict__)
 
-    defaults = ctx.catalog.resolve(parts.sidebar.model.value).defaults
     api_endpoint(
         img2img,
-        {
-            "image": FILE,
-            "prompt": "",
-            "negative_prompt": "",
-            "model": parts.sidebar.model.value,
-            "strength": DEFAULT_STRENGTH,
-            "steps": defaults.steps,
-            "guidance": defaults.guidance,
-            "seed": -1,
-            "num_images": 1,
-        },
+        {"image": FILE, **edit_api_defaults(ctx, parts, DEFAULT_STRENGTH)},
         [gallery, used],
         "img2img",
         **GPU_QUEUE,

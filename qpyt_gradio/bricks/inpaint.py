@@ -12,7 +12,7 @@ from typing import Any
 import gradio as gr
 from PIL import Image
 
-from qpyt_gradio.bricks.edit_controls import edit_controls
+from qpyt_gradio.bricks.edit_controls import edit_api_defaults, edit_controls, edit_params
 from qpyt_gradio.bricks.running import PRIVATE, result_panel, stream_result, wire_result
 from qpyt_gradio.bricks.send import send_bar
 from qpyt_gradio.context import AppContext
@@ -76,11 +76,10 @@ def build_inpaint(ctx: AppContext, parts: PageParts) -> None:
         request: gr.Request,
         progress=gr.Progress(track_tqdm=True),
     ):
-        from qpyt_gradio.generation.editing import EditParams
         from qpyt_gradio.generation.inpainting import InpaintOptions
         from qpyt_gradio.generation.inpainting import inpaint as redraw_masked
 
-        params = EditParams(prompt, negative_prompt, model, strength, steps, guidance, seed, num_images)
+        params = edit_params(prompt, negative_prompt, model, strength, steps, guidance, seed, num_images)
         options = InpaintOptions(mask_blur, bool(only_masked), padding)
 
         def work(reporter: QueueReporter, cancel: threading.Event):
@@ -134,20 +133,12 @@ def build_inpaint(ctx: AppContext, parts: PageParts) -> None:
             progress,
         )
 
-    defaults = ctx.catalog.resolve(parts.sidebar.model.value).defaults
     api_endpoint(
         inpaint,
         {
             "image": FILE,
             "mask": FILE,
-            "prompt": "",
-            "negative_prompt": "",
-            "model": parts.sidebar.model.value,
-            "strength": DEFAULT_STRENGTH,
-            "steps": defaults.steps,
-            "guidance": defaults.guidance,
-            "seed": -1,
-            "num_images": 1,
+            **edit_api_defaults(ctx, parts, DEFAULT_STRENGTH),
             "mask_blur": 8,
             "only_masked": False,
             "padding": 32,

@@ -6,7 +6,7 @@ import threading
 
 import gradio as gr
 
-from qpyt_gradio.bricks.edit_controls import edit_controls, source_image
+from qpyt_gradio.bricks.edit_controls import edit_api_defaults, edit_controls, edit_params, source_image
 from qpyt_gradio.bricks.running import PRIVATE, result_panel, stream_result, wire_result
 from qpyt_gradio.bricks.send import send_bar
 from qpyt_gradio.context import AppContext
@@ -59,11 +59,10 @@ def build_outpaint(ctx: AppContext, parts: PageParts) -> None:
         request: gr.Request,
         progress=gr.Progress(track_tqdm=True),
     ):
-        from qpyt_gradio.generation.editing import EditParams
         from qpyt_gradio.generation.outpainting import Extension
         from qpyt_gradio.generation.outpainting import outpaint as extend
 
-        params = EditParams(prompt, negative_prompt, model, strength, steps, guidance, seed, num_images)
+        params = edit_params(prompt, negative_prompt, model, strength, steps, guidance, seed, num_images)
         extension = Extension(left or 0, top or 0, right or 0, bottom or 0, fill, overlap)
 
         def work(reporter: QueueReporter, cancel: threading.Event):
@@ -82,27 +81,11 @@ def build_outpaint(ctx: AppContext, parts: PageParts) -> None:
 
         yield from stream_result(ctx, session_key(request), work, params.__dict__)
 
-    defaults = ctx.catalog.resolve(parts.sidebar.model.value).defaults
+    shared_defaults = list(edit_api_defaults(ctx, parts, DEFAULT_STRENGTH).items())
+    extension_defaults = {"left": 0, "top": 0, "right": 0, "bottom": 0, "aspect": "", "fill": "reflect", "overlap": 16}
     api_endpoint(
         outpaint,
-        {
-            "image": FILE,
-            "prompt": "",
-            "negative_prompt": "",
-            "model": parts.sidebar.model.value,
-            "left": 0,
-            "top": 0,
-            "right": 0,
-            "bottom": 0,
-            "aspect": "",
-            "fill": "reflect",
-            "overlap": 16,
-            "strength": DEFAULT_STRENGTH,
-            "steps": defaults.steps,
-            "guidance": defaults.guidance,
-            "seed": -1,
-            "num_images": 1,
-        },
+        {"image": FILE, **dict(shared_defaults[:3]), **extension_defaults, **dict(shared_defaults[3:])},
         [gallery, used],
         "outpaint",
         **GPU_QUEUE,

@@ -6,7 +6,7 @@ import threading
 
 import gradio as gr
 
-from qpyt_gradio.bricks.edit_controls import edit_controls, source_image
+from qpyt_gradio.bricks.edit_controls import edit_api_defaults, edit_controls, edit_params, source_image
 from qpyt_gradio.bricks.running import PRIVATE, result_panel, stream_result, wire_result
 from qpyt_gradio.bricks.send import send_bar
 from qpyt_gradio.context import AppContext
@@ -49,11 +49,10 @@ def build_upscale(ctx: AppContext, parts: PageParts) -> None:
         request: gr.Request,
         progress=gr.Progress(track_tqdm=True),
     ):
-        from qpyt_gradio.generation.editing import EditParams
         from qpyt_gradio.generation.upscaling import Tiling
         from qpyt_gradio.generation.upscaling import upscale as enlarge
 
-        params = EditParams(prompt, negative_prompt, model, strength, steps, guidance, seed, 1)
+        params = edit_params(prompt, negative_prompt, model, strength, steps, guidance, seed)
         tiling = Tiling(scale, tile or 0, overlap or 0)
 
         def work(reporter: QueueReporter, cancel: threading.Event):
@@ -63,21 +62,16 @@ def build_upscale(ctx: AppContext, parts: PageParts) -> None:
 
         yield from stream_result(ctx, session_key(request), work, params.__dict__)
 
-    defaults = ctx.catalog.resolve(parts.sidebar.model.value).defaults
+    shared_defaults = list(edit_api_defaults(ctx, parts, DEFAULT_STRENGTH, batch=False).items())
     api_endpoint(
         upscale,
         {
             "image": FILE,
-            "prompt": "",
-            "negative_prompt": "",
-            "model": parts.sidebar.model.value,
+            **dict(shared_defaults[:3]),
             "scale": 2.0,
             "tile": 0,
             "overlap": 0,
-            "strength": DEFAULT_STRENGTH,
-            "steps": defaults.steps,
-            "guidance": defaults.guidance,
-            "seed": -1,
+            **dict(shared_defaults[3:]),
         },
         [gallery, used],
         "upscale",
