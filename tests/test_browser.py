@@ -151,6 +151,22 @@ def test_paint_a_mask_stroke_and_inpaint_it(page, tmp_path):
     assert not changed[:16, :16].any() and not changed[-16:, -16:].any(), "the corners far from it were not"
 
 
+def test_an_output_is_sent_to_img2img_with_one_click(page):
+    on_generate(page)
+    page.fill("#qpyt-prompt textarea", "a lighthouse to redraw")
+    page.click("#qpyt-generate-run")
+    page.wait_for_function(
+        "document.querySelector('#qpyt-generate-summary').innerText.includes('Seed')", timeout=60_000
+    )
+    page.click("#qpyt-generate-to-img2img")
+    page.wait_for_selector("#qpyt-img2img-source img", timeout=30_000)
+    assert page.get_by_role("tab", name="Img2img").get_attribute("aria-selected") == "true"
+    before = history_count(page)
+    page.fill("#qpyt-img2img-prompt textarea", "a lighthouse, redrawn")
+    page.click("#qpyt-img2img-run")
+    page.wait_for_function(f"document.querySelectorAll('#qpyt-history img').length > {before}", timeout=60_000)
+
+
 def test_cancel_stops_a_long_job_and_the_page_stays_ready(page):
     on_generate(page)
     before = history_count(page)
