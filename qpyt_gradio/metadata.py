@@ -66,9 +66,10 @@ def _quote(value: object) -> str:
 
 
 def png_info(parameters: dict[str, Any]) -> PngInfo:
-    """Text chunks for an image generated with ``parameters``."""
+    """Text chunks for an image made with ``parameters`` (the A1111 one for generated images only)."""
     info = PngInfo()
-    info.add_text(A1111_CHUNK, a1111_text(parameters))
+    if "prompt" in parameters and "steps" in parameters:
+        info.add_text(A1111_CHUNK, a1111_text(parameters))
     info.add_text(QPYT_CHUNK, json.dumps(parameters, ensure_ascii=False, sort_keys=True))
     return info
 

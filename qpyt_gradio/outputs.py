@@ -1,8 +1,8 @@
-"""Saving images: dated folders, readable unique names, atomic writes.
+"""Saving outputs: dated folders, readable unique names, atomic writes.
 
-An image is written to a temporary file in its final folder and then linked into place
-under a name that does not exist yet, so a crash never leaves a half-written PNG and two
-jobs never overwrite each other's files.
+A file is written to a temporary file in its final folder and then linked into place under
+a name that does not exist yet, so a crash never leaves a half-written output and two jobs
+never overwrite each other's files.
 """
 
 from __future__ import annotations
@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
@@ -30,24 +32,30 @@ def save_png(
     image: Image.Image, outputs_dir: Path, stem: str, info: PngInfo | None = None, now: datetime | None = None
 ) -> Path:
     """Write ``image`` as ``outputs_dir/YYYY-MM-DD/HHMMSS-<stem>.png`` (suffixed -2, -3... if taken)."""
+    return save_output(lambda stream: image.save(stream, format="PNG", pnginfo=info), outputs_dir, stem, "png", now)
+
+
+def save_output(
+    write: Callable[[BinaryIO], None], outputs_dir: Path, stem: str, suffix: str, now: datetime | None = None
+) -> Path:
+    """``write`` into ``outputs_dir/YYYY-MM-DD/HHMMSS-<stem>.<suffix>``, atomically and under a free name."""
     now = now or datetime.now()
     folder = outputs_dir / now.strftime("%Y-%m-%d")
     folder.mkdir(parents=True, exist_ok=True)
-    base = f"{now:%H%M%S}-{stem}"
-    handle, temporary = tempfile.mkstemp(prefix=".partial-", suffix=".png", dir=folder)
+    handle, temporary = tempfile.mkstemp(prefix=".partial-", suffix=f".{suffix}", dir=folder)
     try:
         with os.fdopen(handle, "wb") as stream:
-            image.save(stream, format="PNG", pnginfo=info)
+            write(stream)
             stream.flush()
             os.fsync(stream.fileno())
-        return _link_unique(Path(temporary), folder, base)
+        return _link_unique(Path(temporary), folder, f"{now:%H%M%S}-{stem}", suffix)
     finally:
         Path(temporary).unlink(missing_ok=True)
 
 
-def _link_unique(temporary: Path, folder: Path, base: str) -> Path:
+def _link_unique(temporary: Path, folder: Path, base: str, suffix: str) -> Path:
     for attempt in range(1, 10_000):
-        candidate = folder / (f"{base}.png" if attempt == 1 else f"{base}-{attempt}.png")
+        candidate = folder / (f"{base}.{suffix}" if attempt == 1 else f"{base}-{attempt}.{suffix}")
         try:
             os.link(temporary, candidate)
         except FileExistsError:

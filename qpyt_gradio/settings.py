@@ -46,6 +46,11 @@ class Settings:
     def demo_models_dir(self) -> Path:
         return self.cache_dir / "demo-models"
 
+    @property
+    def rembg_home(self) -> Path:
+        """Where rembg's models live (``REMBG_HOME``): the demo folder in demo mode, else ``models/rembg``."""
+        return (self.demo_models_dir if self.demo else self.models_dir) / "rembg"
+
     def check(self) -> None:
         """Refuse combinations that would expose or break something, with the fix in the message."""
         if self.memory not in MEMORY_STRATEGIES:

@@ -55,12 +55,15 @@ def wire_result(
     gallery: gr.Gallery,
     used: gr.JSON,
     summary: gr.Markdown,
-    cancel: gr.Button,
+    cancel: gr.Button | None,
 ) -> None:
-    """After a successful job: summary, session gallery, memory panel. Cancel stops this session's jobs."""
+    """After a successful job: summary, session gallery, memory panel. ``cancel`` (when given) stops
+    this session's jobs."""
     event.success(
         record, [gallery, used, parts.history_paths], [summary, parts.history, parts.history_paths], **PRIVATE
     ).then(lambda: memory_panel(ctx), None, parts.sidebar.memory_outputs, show_progress="hidden", **PRIVATE)
+    if cancel is None:
+        return
 
     def stop(request: gr.Request) -> None:
         if ctx.jobs.cancel(session_key(request)):
@@ -81,10 +84,17 @@ def record(
 
 
 def summary_line(parameters: dict[str, Any]) -> str:
-    seeds = parameters.get("seeds", [])
-    seed_text = str(seeds[0]) if len(seeds) == 1 else f"{seeds[0]}–{seeds[-1]}"
-    size = f"{parameters['width']}×{parameters['height']}"
-    return f"**Seed {seed_text}** · {size} · {parameters['steps']} steps · {parameters['model']}"
+    """ "**Seed 42** · 1024×1024 · 30 steps · model", with whatever of it the result has."""
+    pieces = []
+    seeds = parameters.get("seeds") or []
+    if seeds:
+        pieces.append(f"**Seed {seeds[0]}**" if len(seeds) == 1 else f"**Seeds {seeds[0]}–{seeds[-1]}**")
+    if "width" in parameters and "height" in parameters:
+        pieces.append(f"{parameters['width']}×{parameters['height']}")
+    if "steps" in parameters:
+        pieces.append(f"{parameters['steps']} steps")
+    pieces.append(str(parameters.get("model") or parameters.get("brick", "")))
+    return " · ".join(pieces)
 
 
 def result_panel(run_label: str, key: str) -> tuple[gr.Button, gr.Button, gr.Gallery, gr.Markdown, gr.JSON]:

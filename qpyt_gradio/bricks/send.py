@@ -14,7 +14,15 @@ import gradio as gr
 from qpyt_gradio.ui.parts import PageParts
 
 PRIVATE = {"api_visibility": "private"}
-TARGETS = {"img2img": "Img2img", "inpaint": "Inpaint", "outpaint": "Outpaint", "upscale": "Upscale"}
+TARGETS = {
+    "img2img": "Img2img",
+    "inpaint": "Inpaint",
+    "outpaint": "Outpaint",
+    "upscale": "Upscale",
+    "background": "Background",
+    "vectorize": "Vectorize",
+    "retouch": "Retouch",
+}
 
 
 def send_bar(parts: PageParts, gallery: gr.Gallery, key: str) -> None:

@@ -63,3 +63,11 @@ def save_results(
         "files": [path.name for path in paths],
     }
     return GenerationResult(tuple(paths), used)
+
+
+def save_image(
+    image: Image.Image, parameters: dict[str, Any], outputs_dir: Path, stem: str, notes: Sequence[str] = ()
+) -> GenerationResult:
+    """Save one image made without sampling (a cut-out, a retouch) with its parameters."""
+    path = save_png(image, outputs_dir, slug(stem), png_info(parameters))
+    return GenerationResult((path,), {**parameters, "notes": list(notes), "files": [path.name]})

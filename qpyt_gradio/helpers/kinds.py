@@ -92,3 +92,7 @@ CAPTION_TASKS = {
     "more_detailed": CaptionTask("More detailed caption", "<MORE_DETAILED_CAPTION>"),
     "prompt": CaptionTask("Prompt for image models", "<MORE_DETAILED_CAPTION>", as_prompt=True),
 }
+
+
+BACKGROUND_MODELS = ("isnet-general-use", "u2net", "birefnet-general", "bria-rmbg")
+"""rembg's general-purpose models on offer; the first is the default."""

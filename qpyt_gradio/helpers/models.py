@@ -77,6 +77,10 @@ def helper_spec(helper: HelperKind, model_id: str, demo_root: Path) -> HelperSpe
 
 
 def register_helpers(registry: Registry, settings: Settings) -> None:
-    """Register the three helpers with the models the settings name."""
+    """Register the prompt helpers with the models the settings name, and rembg's models."""
+    from qpyt_gradio.helpers.background import background_specs
+
     for helper in HELPER_KINDS.values():
         registry.register_helper(helper_spec(helper, model_id_for(helper, settings), settings.demo_models_dir))
+    for spec in background_specs(settings.rembg_home, settings.demo):
+        registry.register_helper(spec)

@@ -44,7 +44,8 @@ PipelineLoader = Callable[[ModelSpec, torch.dtype], Any]
 
 @dataclass(frozen=True)
 class HelperSpec:
-    """A small model used around generation; ``load`` builds it on the CPU."""
+    """A small model used around generation; ``load`` builds it on the CPU. A loaded helper is a torch
+    module, has ``components`` (like a pipeline), or reports ``resident_bytes()`` and ``placement()``."""
 
     kind: str
     label: str
@@ -262,6 +263,9 @@ class Registry:
                 rows.append(ResidentModel(resident.spec.name, "image pipeline", placement, size))
         for kind, model in list(self._helpers.items()):
             label = self._helper_specs[kind].label
+            if hasattr(model, "resident_bytes"):
+                rows.append(ResidentModel(label, "helper", model.placement(), model.resident_bytes()))
+                continue
             modules = [model] if isinstance(model, torch.nn.Module) else _modules(model)
             placement = ", ".join(sorted({module_device(module) for module in modules})) or "cpu"
             rows.append(ResidentModel(label, "helper", placement, sum(module_bytes(module) for module in modules)))

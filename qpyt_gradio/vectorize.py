@@ -1,0 +1,199 @@
+"""Vectorization to SVG with vtracer: presets, pre-steps, and caps that keep photos from exploding.
+
+A photo traced at full resolution can give a file of hundreds of megabytes. Before the real
+trace, a small copy is traced and the result scaled by area gives an estimate: above a few
+megabytes the user gets the estimate and advice instead of the file, unless they insist. The
+trace runs in a child process with a time limit, and an SVG above the hard cap is refused.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import sys
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from PIL import Image
+
+from qpyt_gradio.errors import InvalidInput
+from qpyt_gradio.generation.results import GenerationResult, image_hash
+from qpyt_gradio.images import open_rgb
+from qpyt_gradio.metadata import APP_VERSION
+from qpyt_gradio.outputs import save_output
+from qpyt_gradio.validation import whole_number
+
+WARN_BYTES = 5 * 1024**2
+MAX_BYTES = 40 * 1024**2
+TIME_LIMIT_S = 60.0
+SAMPLE_SIDE = 256
+MAX_SIDE = 4096
+ADVICE = (
+    "Try the photo preset, downscale to 512 px, reduce to 16 colours, raise the speckle filter, "
+    "or remove the background first."
+)
+
+
+@dataclass(frozen=True)
+class Tracing:
+    """vtracer's main controls (see its documentation for the meaning of each)."""
+
+    colormode: str = "color"
+    filter_speckle: int = 4
+    color_precision: int = 6
+    layer_difference: int = 16
+    corner_threshold: int = 60
+    mode: str = "spline"
+
+
+PRESETS = {
+    "logo": Tracing(filter_speckle=8, color_precision=4, layer_difference=32, corner_threshold=60),
+    "illustration": Tracing(),
+    "photo": Tracing(filter_speckle=16, color_precision=5, layer_difference=48, corner_threshold=120),
+}
+
+
+@dataclass(frozen=True)
+class PreSteps:
+    """What to do to the image before tracing: cut the background, reduce colours, downscale."""
+
+    remove_background: bool = False
+    colors: int = 0
+    max_side: int = 0
+
+
+def check_tracing(tracing: Tracing) -> Tracing:
+    if tracing.colormode not in ("color", "binary"):
+        raise InvalidInput(f"Colour mode {tracing.colormode!r} is unknown: use color or binary.")
+    if tracing.mode not in ("spline", "polygon"):
+        raise InvalidInput(f"Curve mode {tracing.mode!r} is unknown: use spline or polygon.")
+    return Tracing(
+        tracing.colormode,
+        whole_number("Speckle filter", tracing.filter_speckle, 0, 128),
+        whole_number("Colour precision", tracing.color_precision, 1, 8),
+        whole_number("Layer difference", tracing.layer_difference, 0, 255),
+        whole_number("Corner threshold", tracing.corner_threshold, 0, 180),
+        tracing.mode,
+    )
+
+
+def vtracer_options(tracing: Tracing) -> dict[str, Any]:
+    return {**asdict(tracing), "hierarchical": "stacked", "length_threshold": 4.0, "path_precision": 3}
+
+
+def prepared_image(image: Image.Image, steps: PreSteps) -> tuple[Image.Image, list[str]]:
+    """The image after the downscale and colour reduction pre-steps, and what was done."""
+    notes = []
+    side = whole_number("Downscale to", steps.max_side, 0, MAX_SIDE)
+    if side and max(image.size) > side:
+        before = image.size
+        image = image.copy()
+        image.thumbnail((side, side), Image.Resampling.LANCZOS)
+        notes.append(f"Downscaled from {before[0]}×{before[1]} to {image.width}×{image.height} before tracing.")
+    colors = whole_number("Colours", steps.colors, 0, 256)
+    if colors:
+        rgb = image.convert("RGB").quantize(colors, method=Image.Quantize.MEDIANCUT).convert("RGB")
+        if image.mode == "RGBA":
+            rgb.putalpha(image.getchannel("A"))
+        image = rgb
+    return image, notes
+
+
+def _png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def run_trace(image: Image.Image, tracing: Tracing, time_limit: float = TIME_LIMIT_S) -> str:
+    """The SVG of ``image``, traced in a child process that is stopped after ``time_limit`` seconds."""
+    command = [sys.executable, "-m", "qpyt_gradio.vectorize_worker", json.dumps(vtracer_options(tracing))]
+    try:
+        done = subprocess.run(command, input=_png(image), capture_output=True, timeout=time_limit, check=False)
+    except subprocess.TimeoutExpired:
+        raise InvalidInput(f"Vectorizing took more than {time_limit:g} s and was stopped. {ADVICE}") from None
+    if done.returncode != 0:
+        reason = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no answer"]
+        raise InvalidInput(f"The image could not be vectorized ({reason[0]}).")
+    return done.stdout.decode()
+
+
+def estimate_bytes(image: Image.Image, tracing: Tracing) -> int:
+    """Size of the full SVG, extrapolated from a trace of a copy at most ``SAMPLE_SIDE`` px wide."""
+    if max(image.size) <= SAMPLE_SIDE:
+        return len(run_trace(image, tracing).encode())
+    sample = image.copy()
+    sample.thumbnail((SAMPLE_SIDE, SAMPLE_SIDE), Image.Resampling.LANCZOS)
+    speckle = max(0, round(tracing.filter_speckle * sample.width / image.width))
+    small = len(run_trace(sample, replace(tracing, filter_speckle=speckle)).encode())
+    return round(small * (image.width * image.height) / (sample.width * sample.height))
+
+
+def with_metadata(svg: str, parameters: dict[str, Any]) -> str:
+    """``svg`` with its parameters as JSON in a ``<metadata>`` element after the opening tag."""
+    element = f'<metadata id="qpyt-parameters">{escape(json.dumps(parameters, sort_keys=True))}</metadata>'
+    opening = re.search(r"<svg\b[^>]*>", svg)
+    if opening is None:
+        raise InvalidInput("The vectorizer returned no SVG.")
+    return svg[: opening.end()] + "\n" + element + svg[opening.end() :]
+
+
+def svg_statistics(svg: str) -> dict[str, int]:
+    """Path count, distinct fill colours and size in bytes."""
+    return {
+        "paths": svg.count("<path"),
+        "colors": len(set(re.findall(r'fill="(#[0-9A-Fa-f]{6})"', svg))),
+        "bytes": len(svg.encode()),
+    }
+
+
+def vectorize(
+    image_path: str | Path | None,
+    tracing: Tracing,
+    steps: PreSteps,
+    outputs_dir: Path,
+    force: bool = False,
+    cut_out: Any = None,
+    time_limit: float = TIME_LIMIT_S,
+) -> GenerationResult:
+    """Trace the image at ``image_path`` into an SVG saved in the outputs, with its parameters.
+
+    ``cut_out(path)`` returns the subject with a transparent background (for that pre-step).
+    """
+    tracing = check_tracing(tracing)
+    image, notes = open_rgb(image_path, "vectorize", MAX_SIDE)
+    source_hash = image_hash(image)
+    if steps.remove_background:
+        image = cut_out(image_path)
+        notes.append("The background was removed before tracing.")
+    image, step_notes = prepared_image(image, steps)
+    notes += step_notes
+    estimate = estimate_bytes(image, tracing)
+    if estimate > WARN_BYTES and not force:
+        raise InvalidInput(
+            f"This would make an SVG of about {estimate / 1024**2:.0f} MB. {ADVICE} "
+            "Or tick “Vectorize anyway” to produce it."
+        )
+    svg = run_trace(image, tracing, time_limit)
+    size = len(svg.encode())
+    if size > MAX_BYTES:
+        raise InvalidInput(
+            f"The SVG would be {size / 1024**2:.0f} MB, above the {MAX_BYTES // 1024**2} MB cap. {ADVICE}"
+        )
+    parameters = {
+        "brick": "vectorize",
+        **asdict(tracing),
+        **asdict(steps),
+        "source_sha256": source_hash,
+        "width": image.width,
+        "height": image.height,
+        "app": APP_VERSION,
+    }
+    document = with_metadata(svg, parameters)
+    path = save_output(lambda stream: stream.write(document.encode()), outputs_dir, "vector", "svg")
+    statistics = svg_statistics(document)
+    return GenerationResult((path,), {**parameters, **statistics, "notes": notes, "files": [path.name]})
