@@ -1,4 +1,5 @@
-"""Shared helpers of the benchmark scripts: offline environment, bench-sized random models, stats."""
+"""Shared helpers of the benchmark scripts: offline environment, bench-sized random models, stats,
+synthetic test images."""
 
 from __future__ import annotations
 
@@ -12,11 +13,15 @@ import statistics
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qpyt_gradio.models.catalog import Catalog, ModelSpec  # noqa: E402
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 BUILDERS = {"sdxl": "sdxl_pipeline", "flux": "flux_pipeline", "sd3": "sd3_pipeline"}
 VARIANTS = {"sdxl": "base", "flux": "dev", "sd3": "medium"}
@@ -42,3 +47,21 @@ def catalog_of(*specs: ModelSpec) -> Catalog:
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+def photo_like(side: int, seed: int = 0) -> Image.Image:
+    """Smooth random colour fields, soft shapes and sensor-like grain: what a photo asks of a tracer."""
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFilter
+
+    rng = np.random.default_rng(seed)
+    coarse = Image.fromarray(rng.integers(0, 256, (12, 12, 3), dtype=np.uint8))
+    field = np.asarray(coarse.resize((side, side), Image.Resampling.BICUBIC), dtype=np.float32)
+    light = np.linspace(0.7, 1.15, side, dtype=np.float32)[:, None, None]
+    grain = rng.normal(0, 6, (side, side, 3)).astype(np.float32)
+    image = Image.fromarray(np.clip(field * light + grain, 0, 255).astype(np.uint8))
+    draw = ImageDraw.Draw(image)
+    for _ in range(6):
+        x, y, r = [*rng.integers(0, side, 2).tolist(), int(rng.integers(side // 16, side // 5))]
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=tuple(rng.integers(0, 256, 3).tolist()))
+    return image.filter(ImageFilter.GaussianBlur(1.2))

@@ -14,9 +14,15 @@ log = logging.getLogger("qpyt_gradio")
 
 
 def prepare_environment() -> None:
-    """Process-wide defaults that must be set before Gradio is imported."""
+    """Process-wide defaults that must be set before Gradio is imported.
+
+    Light events (memory panel, send buttons...) may run 4 at a time; image jobs share one GPU
+    lane whatever this says. Set here, the queue that Blocks makes is used as is: calling
+    ``queue()`` again would rebuild the whole app once more at startup.
+    """
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("GRADIO_DEFAULT_CONCURRENCY_LIMIT", "4")
 
 
 def warm_up(context: object) -> None:

@@ -38,6 +38,16 @@ def open_rgb(path: str | Path | None, purpose: str, max_side: int) -> tuple[Imag
     return to_rgb(image), notes
 
 
+def alpha_of(path: str | Path) -> Image.Image | None:
+    """The alpha channel of the image at ``path``, or None when it has none (read only if present)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        with Image.open(path) as image:
+            if image.mode not in ("RGBA", "LA"):
+                return None
+            return ImageOps.exif_transpose(image).getchannel("A")
+
+
 def to_rgb(image: Image.Image) -> Image.Image:
     """RGB from any mode: alpha over white, 16-bit and float scaled to 8 bits, CMYK and palettes converted."""
     if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):

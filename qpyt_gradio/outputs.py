@@ -19,6 +19,7 @@ from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 SLUG_LENGTH = 40
+PNG_COMPRESS_LEVEL = 4  # zlib level: about 2.5× faster than Pillow's 6 on a 1024² photo, ~4 % larger
 
 
 def slug(text: str) -> str:
@@ -32,7 +33,11 @@ def save_png(
     image: Image.Image, outputs_dir: Path, stem: str, info: PngInfo | None = None, now: datetime | None = None
 ) -> Path:
     """Write ``image`` as ``outputs_dir/YYYY-MM-DD/HHMMSS-<stem>.png`` (suffixed -2, -3... if taken)."""
-    return save_output(lambda stream: image.save(stream, format="PNG", pnginfo=info), outputs_dir, stem, "png", now)
+
+    def write(stream: BinaryIO) -> None:
+        image.save(stream, format="PNG", pnginfo=info, compress_level=PNG_COMPRESS_LEVEL)
+
+    return save_output(write, outputs_dir, stem, "png", now)
 
 
 def save_output(

@@ -1,7 +1,7 @@
 """Vectorization to SVG with vtracer: presets, pre-steps, and caps that keep photos from exploding.
 
 A photo traced at full resolution can give a file of hundreds of megabytes. Before the real
-trace, a small copy is traced and the result scaled by area gives an estimate: above a few
+trace, full-resolution samples are traced and the result scaled by area gives an estimate: above a few
 megabytes the user gets the estimate and advice instead of the file, unless they insist. The
 trace runs in a child process with a time limit, and an SVG above the hard cap is refused.
 """
@@ -13,7 +13,7 @@ import json
 import re
 import subprocess
 import sys
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -27,10 +27,12 @@ from qpyt_gradio.metadata import APP_VERSION
 from qpyt_gradio.outputs import save_output
 from qpyt_gradio.validation import whole_number
 
+WORKER = Path(__file__).with_name("vectorize_worker.py")
 WARN_BYTES = 5 * 1024**2
 MAX_BYTES = 40 * 1024**2
 TIME_LIMIT_S = 60.0
-SAMPLE_SIDE = 256
+SAMPLE_CROP = 160
+SVG_FRAME_BYTES = 320
 MAX_SIDE = 4096
 ADVICE = (
     "Try the photo preset, downscale to 512 px, reduce to 16 colours, raise the speckle filter, "
@@ -111,7 +113,7 @@ def _png(image: Image.Image) -> bytes:
 
 def run_trace(image: Image.Image, tracing: Tracing, time_limit: float = TIME_LIMIT_S) -> str:
     """The SVG of ``image``, traced in a child process that is stopped after ``time_limit`` seconds."""
-    command = [sys.executable, "-m", "qpyt_gradio.vectorize_worker", json.dumps(vtracer_options(tracing))]
+    command = [sys.executable, str(WORKER), json.dumps(vtracer_options(tracing))]
     try:
         done = subprocess.run(command, input=_png(image), capture_output=True, timeout=time_limit, check=False)
     except subprocess.TimeoutExpired:
@@ -122,15 +124,28 @@ def run_trace(image: Image.Image, tracing: Tracing, time_limit: float = TIME_LIM
     return done.stdout.decode()
 
 
+def sample_mosaic(image: Image.Image, crop: int = SAMPLE_CROP) -> Image.Image:
+    """Four ``crop``-px crops at full resolution, from the middle of each quarter, as one 2×2 image."""
+    mosaic = Image.new(image.mode, (2 * crop, 2 * crop))
+    for row in range(2):
+        for column in range(2):
+            left = (2 * column + 1) * image.width // 4 - crop // 2
+            top = (2 * row + 1) * image.height // 4 - crop // 2
+            mosaic.paste(image.crop((left, top, left + crop, top + crop)), (column * crop, row * crop))
+    return mosaic
+
+
 def estimate_bytes(image: Image.Image, tracing: Tracing) -> int:
-    """Size of the full SVG, extrapolated from a trace of a copy at most ``SAMPLE_SIDE`` px wide."""
-    if max(image.size) <= SAMPLE_SIDE:
+    """Size of the full SVG, extrapolated by area from a trace of full-resolution samples.
+
+    Crops keep the scale of the detail, so the speckle filter drops what it will drop in the
+    full trace (a downscaled copy would smooth grain away, or keep it, and mislead).
+    """
+    if min(image.size) <= 4 * SAMPLE_CROP:
         return len(run_trace(image, tracing).encode())
-    sample = image.copy()
-    sample.thumbnail((SAMPLE_SIDE, SAMPLE_SIDE), Image.Resampling.LANCZOS)
-    speckle = max(0, round(tracing.filter_speckle * sample.width / image.width))
-    small = len(run_trace(sample, replace(tracing, filter_speckle=speckle)).encode())
-    return round(small * (image.width * image.height) / (sample.width * sample.height))
+    mosaic = sample_mosaic(image)
+    drawn = len(run_trace(mosaic, tracing).encode()) - SVG_FRAME_BYTES
+    return SVG_FRAME_BYTES + round(max(drawn, 0) * (image.width * image.height) / (mosaic.width * mosaic.height))
 
 
 def with_metadata(svg: str, parameters: dict[str, Any]) -> str:

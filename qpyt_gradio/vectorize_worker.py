@@ -1,7 +1,7 @@
 """The vtracer call, run as a child process so that a trace that takes too long can be stopped.
 
-``python -m qpyt_gradio.vectorize_worker '<options as JSON>'`` reads a PNG on standard input and
-writes the SVG on standard output.
+``python vectorize_worker.py '<options as JSON>'`` reads a PNG on standard input and writes the
+SVG on standard output. It imports nothing of the app, so it runs from any working directory.
 """
 
 from __future__ import annotations

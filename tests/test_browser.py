@@ -167,6 +167,26 @@ def test_an_output_is_sent_to_img2img_with_one_click(page):
     page.wait_for_function(f"document.querySelectorAll('#qpyt-history img').length > {before}", timeout=60_000)
 
 
+def test_remove_a_background_then_see_the_svg(page, tmp_path):
+    from PIL import Image, ImageDraw
+
+    picture = tmp_path / "badge.png"
+    image = Image.new("RGB", (160, 120), "black")
+    ImageDraw.Draw(image).ellipse((40, 20, 120, 100), fill="white")
+    image.save(picture)
+    page.get_by_role("tab", name="Background").click()
+    page.wait_for_selector("#qpyt-background-source input[type=file]", state="attached")
+    page.set_input_files("#qpyt-background-source input[type=file]", str(picture))
+    page.click("#qpyt-background-run")
+    page.wait_for_selector("#qpyt-background-result img", timeout=60_000)
+    page.click("#qpyt-background-to-vectorize")
+    page.wait_for_selector("#qpyt-vectorize-source img", timeout=30_000)
+    page.click("#qpyt-vectorize-run")
+    page.wait_for_selector("#qpyt-vectorize-svg", timeout=60_000)
+    assert page.locator("#qpyt-vectorize-svg").get_attribute("src").startswith("data:image/svg+xml;base64,")
+    assert "paths" in page.inner_text("#qpyt-vectorize-preview")
+
+
 def test_cancel_stops_a_long_job_and_the_page_stays_ready(page):
     on_generate(page)
     before = history_count(page)

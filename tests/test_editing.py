@@ -208,3 +208,14 @@ def test_cancel_stops_between_tiles(registry, source, tmp_path):
     with pytest.raises(GenerationCancelled, match="after tile 2 of"):
         upscale(registry, source, params("demo-sdxl"), Tiling(2.0), tmp_path, 2048, StopAfterTwo(), cancel)
     assert not list(tmp_path.rglob("*-highly*.png")) and not list(tmp_path.rglob("*-a-cat.png"))
+
+
+def test_a_send_takes_the_selected_gallery_image_or_the_first():
+    from qpyt_gradio.bricks.send import picked
+
+    images = [("/outputs/a.png", None), ("/outputs/b.png", "seed 2")]
+    assert picked(images, 1) == "/outputs/b.png"
+    assert picked(images, 0) == "/outputs/a.png"
+    assert picked(images, 5) == "/outputs/a.png", "a position from an earlier, longer result falls back"
+    assert picked(images, None) == "/outputs/a.png"
+    assert picked([], 0) is None and picked(None, 0) is None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
@@ -15,7 +17,29 @@ from qpyt_gradio.ui.api import FILE, GPU_QUEUE, api_endpoint, session_key
 from qpyt_gradio.ui.errors import user_errors
 from qpyt_gradio.ui.parts import PageParts
 
+if TYPE_CHECKING:
+    from qpyt_gradio.generation.editing import EditParams
+
 DEFAULT_STRENGTH = 0.6
+
+
+def stream_img2img(ctx: AppContext, request: gr.Request, image: str | None, params: EditParams) -> Iterator[Any]:
+    """Redraw ``image`` with ``params`` as a job of the request's session: previews, then the result."""
+    from qpyt_gradio.generation.editing import img2img as redraw
+
+    def work(reporter: QueueReporter, cancel: threading.Event):
+        return redraw(
+            ctx.registry,
+            image,
+            params,
+            ctx.settings.outputs_dir,
+            ctx.settings.max_side,
+            reporter,
+            cancel,
+            ctx.live_preview,
+        )
+
+    yield from stream_result(ctx, session_key(request), work, params.__dict__)
 
 
 def build_img2img(ctx: AppContext, parts: PageParts) -> None:
@@ -42,23 +66,8 @@ def build_img2img(ctx: AppContext, parts: PageParts) -> None:
         request: gr.Request,
         progress=gr.Progress(track_tqdm=True),
     ):
-        from qpyt_gradio.generation.editing import img2img as redraw
-
         params = edit_params(prompt, negative_prompt, model, strength, steps, guidance, seed, num_images)
-
-        def work(reporter: QueueReporter, cancel: threading.Event):
-            return redraw(
-                ctx.registry,
-                image,
-                params,
-                ctx.settings.outputs_dir,
-                ctx.settings.max_side,
-                reporter,
-                cancel,
-                ctx.live_preview,
-            )
-
-        yield from stream_result(ctx, session_key(request), work, params.__dict__)
+        yield from stream_img2img(ctx, request, image, params)
 
     api_endpoint(
         img2img,

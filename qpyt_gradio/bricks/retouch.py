@@ -6,18 +6,17 @@ denoise)``. The AI cleanup is a low-strength pass of the Img2img brick's functio
 
 from __future__ import annotations
 
-import threading
 from dataclasses import asdict, fields
 
 import gradio as gr
 
 from qpyt_gradio.bricks.edit_controls import edit_params, source_image
-from qpyt_gradio.bricks.running import PRIVATE, result_panel, stream_result, wire_result
+from qpyt_gradio.bricks.img2img import stream_img2img
+from qpyt_gradio.bricks.running import PRIVATE, result_panel, wire_result
 from qpyt_gradio.bricks.send import send_bar
 from qpyt_gradio.context import AppContext
-from qpyt_gradio.generation.streaming import QueueReporter
 from qpyt_gradio.retouch import NEUTRAL, Adjustments
-from qpyt_gradio.ui.api import FILE, GPU_QUEUE, api_endpoint, session_key
+from qpyt_gradio.ui.api import FILE, GPU_QUEUE, api_endpoint
 from qpyt_gradio.ui.errors import user_errors
 from qpyt_gradio.ui.parts import PageParts
 
@@ -72,24 +71,9 @@ def build_retouch(ctx: AppContext, parts: PageParts) -> None:
 
     @user_errors
     def cleanup(image, prompt, model, strength, seed, request: gr.Request, progress=gr.Progress(track_tqdm=True)):
-        from qpyt_gradio.generation.editing import img2img
-
         defaults = ctx.catalog.resolve(model).defaults
         params = edit_params(prompt or CLEANUP_PROMPT, "", model, strength, defaults.steps, defaults.guidance, seed)
-
-        def work(reporter: QueueReporter, cancel: threading.Event):
-            return img2img(
-                ctx.registry,
-                image,
-                params,
-                ctx.settings.outputs_dir,
-                ctx.settings.max_side,
-                reporter,
-                cancel,
-                ctx.live_preview,
-            )
-
-        yield from stream_result(ctx, session_key(request), work, params.__dict__)
+        yield from stream_img2img(ctx, request, image, params)
 
     neutral = asdict(NEUTRAL)
     api_endpoint(

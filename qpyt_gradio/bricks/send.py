@@ -1,8 +1,9 @@
 """Sending images from brick to brick: "→ Img2img", "→ Inpaint"... under every result gallery.
 
-A gallery remembers the image last clicked (or its first image, after a new result). Its
-buttons are laid out with the gallery, and wired once every brick exists: each puts the
-image into the target brick's input and switches to that brick's tab.
+A gallery remembers the position last clicked; a send takes the image at that position in the
+gallery as it is now (the one the gallery shows selected), or its first image. The buttons are
+laid out with the gallery, and wired once every brick exists: each puts the image into the target
+brick's input and switches to that brick's tab.
 """
 
 from __future__ import annotations
@@ -27,34 +28,38 @@ TARGETS = {
 
 def send_bar(parts: PageParts, gallery: gr.Gallery, key: str) -> None:
     """Buttons under ``gallery`` that send its selected image to the editing bricks."""
-    selected = gr.State(None)
+    selected = gr.State(0)
 
-    def remember(event: gr.SelectData) -> str | None:
-        value = event.value or {}
-        return (value.get("image") or {}).get("path")
-
-    def first(images: list[tuple[str, str | None]] | None) -> str | None:
-        return images[0][0] if images else None
+    def remember(event: gr.SelectData) -> int:
+        return int(event.index)
 
     gallery.select(remember, None, selected, **PRIVATE)
-    gallery.change(first, gallery, selected, **PRIVATE)
     with gr.Row():
         for target, label in TARGETS.items():
             button = gr.Button(f"→ {label}", size="sm", elem_id=f"qpyt-{key}-to-{target}")
-            parts.sends.append((button, selected, target))
+            parts.sends.append((button, gallery, selected, target))
+
+
+def picked(images: list[tuple[str, str | None]] | None, index: int | None) -> str | None:
+    """The path of the image at ``index`` in the gallery, its first image when out of range, or None."""
+    if not images:
+        return None
+    position = index if isinstance(index, int) and 0 <= index < len(images) else 0
+    return images[position][0]
 
 
 def wire_sends(parts: PageParts) -> None:
     """Connect every send button to its target brick (call once all bricks are built)."""
-    for button, selected, target in parts.sends:
+    for button, gallery, selected, target in parts.sends:
         tab_id, component = parts.targets[target]
-        button.click(_sender(tab_id, component), selected, [parts.tabs, component], **PRIVATE)
+        button.click(_sender(tab_id, component), [gallery, selected], [parts.tabs, component], **PRIVATE)
 
 
 def _sender(tab_id: str, component: Any):
     editor = isinstance(component, gr.ImageEditor)
 
-    def send(path: str | None) -> tuple[Any, Any]:
+    def send(images: list[tuple[str, str | None]] | None, index: int | None) -> tuple[Any, Any]:
+        path = picked(images, index)
         if not path:
             gr.Warning("Pick an image in the gallery first.")
             return gr.skip(), gr.skip()

@@ -19,7 +19,7 @@ from PIL import Image
 from qpyt_gradio.errors import InvalidInput, ModelUnavailable
 from qpyt_gradio.generation.results import GenerationResult, image_hash, save_image
 from qpyt_gradio.helpers.kinds import BACKGROUND_MODELS
-from qpyt_gradio.images import open_rgb
+from qpyt_gradio.images import alpha_of, open_rgb
 from qpyt_gradio.metadata import APP_VERSION
 from qpyt_gradio.models.registry import HelperSpec, Registry
 
@@ -106,8 +106,15 @@ def cut_out(registry: Registry, image_path: str | Path | None, model: str, alpha
     if model not in BACKGROUND_MODELS:
         raise InvalidInput(f"Unknown background model {model!r}: use one of {', '.join(BACKGROUND_MODELS)}.")
     image, notes = open_rgb(image_path, "cut out", MAX_SIDE)
-    with Image.open(image_path) as original:
-        existing = original.getchannel("A") if original.mode in ("RGBA", "LA") else None
+    existing = alpha_of(image_path)
+    if _is_flat(image):
+        if existing is None:
+            raise InvalidInput(
+                f"The image ({image.width}×{image.height}) is one flat colour: there is no subject to cut out. "
+                "Choose an image with a subject on a background."
+            )
+        notes.append("The image is one flat colour: its own alpha was kept as the cut-out.")
+        return Cutout(image, existing.resize(image.size), tuple(notes))
     import rembg
 
     with registry.helper(helper_kind(model)) as loaded:
@@ -118,6 +125,11 @@ def cut_out(registry: Registry, image_path: str | Path | None, model: str, alpha
         alpha = Image.fromarray((np.asarray(alpha, np.uint16) * np.asarray(existing) // 255).astype(np.uint8))
         notes.append("The image was already transparent: its own alpha was kept where the subject is.")
     return Cutout(image, alpha, tuple(notes))
+
+
+def _is_flat(image: Image.Image) -> bool:
+    """True when every pixel has the same colour (rembg's mask is undefined then: it divides by zero)."""
+    return all(low == high for low, high in image.getextrema())
 
 
 def compose(cutout: Cutout, output: str, color: str = "#ffffff") -> Image.Image:

@@ -72,7 +72,6 @@ def build_app(ctx: AppContext) -> gr.Blocks:
             history.render()
             send_bar(parts, history, "history")
             wire_sends(parts)
-    app.queue(default_concurrency_limit=4)
     return app
 
 

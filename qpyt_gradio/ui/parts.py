@@ -21,4 +21,4 @@ class PageParts:
     tabs: gr.Tabs | None = None
     prompt: gr.Textbox | None = None
     targets: dict[str, tuple[str, Any]] = field(default_factory=dict)
-    sends: list[tuple[gr.Button, gr.State, str]] = field(default_factory=list)
+    sends: list[tuple[gr.Button, gr.Gallery, gr.State, str]] = field(default_factory=list)

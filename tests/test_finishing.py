@@ -1,0 +1,246 @@
+"""Finishing bricks: background removal (rembg, tiny ONNX model), vectorization (vtracer), retouching."""
+
+import xml.etree.ElementTree as ElementTree
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFilter
+
+from qpyt_gradio.errors import InvalidInput, ModelUnavailable
+from qpyt_gradio.generation.editing import EditParams, img2img
+from qpyt_gradio.helpers.background import background_specs, remove_background
+from qpyt_gradio.metadata import read_parameters
+from qpyt_gradio.models.registry import Registry
+from qpyt_gradio.retouch import NEUTRAL, Adjustments, adjust, retouch
+from qpyt_gradio.vectorize import PRESETS, PreSteps, Tracing, estimate_bytes, run_trace, vectorize
+
+
+@pytest.fixture()
+def half(tmp_path):
+    """Left half black, right half white: the tiny segmenter keeps the bright half."""
+    pixels = np.zeros((90, 160, 3), np.uint8)
+    pixels[:, 80:] = 255
+    path = tmp_path / "half.png"
+    Image.fromarray(pixels).save(path)
+    return path
+
+
+@pytest.fixture()
+def logo(tmp_path):
+    image = Image.new("RGB", (512, 512), "white")
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((60, 60, 450, 450), fill=(200, 30, 30))
+    draw.rectangle((220, 20, 290, 500), fill=(20, 30, 120))
+    draw.ellipse((150, 150, 200, 200), fill=(250, 200, 0))
+    path = tmp_path / "logo.png"
+    image.save(path)
+    return path
+
+
+@pytest.mark.parametrize("output", ["transparent", "mask", "color"])
+def test_each_output_mode_takes_its_alpha_from_the_model(registry, half, tmp_path, output):
+    result = remove_background(registry, half, "isnet-general-use", output, "#00ff00", False, tmp_path)
+    image = Image.open(result.paths[0])
+    pixels = np.asarray(image)
+    if output == "transparent":
+        assert image.mode == "RGBA" and pixels[45, 10, 3] == 0 and pixels[45, 150, 3] == 255
+    elif output == "mask":
+        assert image.mode == "L" and pixels[45, 10] == 0 and pixels[45, 150] == 255
+    else:
+        assert pixels[45, 10].tolist() == [0, 255, 0] and pixels[45, 150].tolist() == [255, 255, 255]
+    stored = read_parameters(result.paths[0])
+    assert (stored["brick"], stored["output"], stored["model"]) == ("remove_background", output, "isnet-general-use")
+
+
+def test_alpha_matting_and_other_models(registry, half, tmp_path):
+    for model in ("u2net", "birefnet-general", "bria-rmbg"):
+        result = remove_background(registry, half, model, "mask", "", True, tmp_path)
+        pixels = np.asarray(Image.open(result.paths[0]))
+        assert pixels[45, 5] < 20 and pixels[45, 155] > 235
+
+
+def test_background_bad_input(registry, half, tmp_path):
+    with pytest.raises(InvalidInput, match="Unknown background model 'sam'"):
+        remove_background(registry, half, "sam", "mask", "", False, tmp_path)
+    with pytest.raises(InvalidInput, match="Colour 'teal' is not of the form #rrggbb"):
+        remove_background(registry, half, "u2net", "color", "teal", False, tmp_path)
+    with pytest.raises(InvalidInput, match="No image to cut out"):
+        remove_background(registry, None, "u2net", "mask", "", False, tmp_path)
+    text = tmp_path / "notes.png"
+    text.write_text("hello")
+    with pytest.raises(InvalidInput, match="is not an image"):
+        remove_background(registry, text, "u2net", "mask", "", False, tmp_path)
+    transparent = tmp_path / "already.png"
+    rgba = Image.open(half).convert("RGBA")
+    rgba.putalpha(Image.new("L", rgba.size, 128))
+    rgba.save(transparent)
+    result = remove_background(registry, transparent, "u2net", "mask", "", False, tmp_path)
+    assert np.asarray(Image.open(result.paths[0]))[45, 150] == 128
+    assert any("already transparent" in note for note in result.parameters["notes"])
+    tiny = tmp_path / "tiny.png"
+    Image.new("RGB", (1, 1), "white").save(tiny)
+    with pytest.raises(InvalidInput, match=r"The image \(1×1\) is one flat colour: there is no subject to cut out"):
+        remove_background(registry, tiny, "u2net", "mask", "", False, tmp_path)
+    flat_logo = tmp_path / "flat-logo.png"
+    shape = Image.new("L", (64, 48), 0)
+    ImageDraw.Draw(shape).ellipse((8, 8, 56, 40), fill=255)
+    Image.merge("RGBA", (*Image.new("RGB", (64, 48), "white").split(), shape)).save(flat_logo)
+    kept = remove_background(registry, flat_logo, "u2net", "mask", "", False, tmp_path)
+    assert np.array_equal(np.asarray(Image.open(kept.paths[0])), np.asarray(shape))
+    small = tmp_path / "small.png"
+    two = Image.new("RGB", (2, 1), "white")
+    two.putpixel((1, 0), (0, 0, 0))
+    two.save(small)
+    assert Image.open(remove_background(registry, small, "u2net", "mask", "", False, tmp_path).paths[0]).size == (2, 1)
+
+
+def test_a_huge_image_is_downscaled_and_said_so(registry, tmp_path):
+    path = tmp_path / "huge.png"
+    huge = Image.new("RGB", (12000, 12000), "white")
+    ImageDraw.Draw(huge).ellipse((3000, 3000, 9000, 9000), fill="black")
+    huge.save(path, compress_level=1)
+    result = remove_background(registry, path, "u2net", "mask", "", False, tmp_path)
+    assert Image.open(result.paths[0]).size == (4096, 4096)
+    assert result.parameters["notes"] == ["The image was 12000×12000; it was downscaled to 4096×4096."]
+
+
+def test_a_missing_model_offline_says_which_file_to_put_where(catalog, half, tmp_path):
+    home = tmp_path / "rembg-home"
+    registry = Registry(catalog)
+    for spec in background_specs(home, demo=False):
+        registry.register_helper(spec)
+    expected = str(home / "models" / "u2net")
+    with pytest.raises(ModelUnavailable, match=f"Put u2net.onnx in {expected}"):
+        remove_background(registry, half, "u2net", "mask", "", False, tmp_path)
+    for spec in background_specs(home, demo=True):
+        registry.register_helper(spec)
+    assert remove_background(registry, half, "u2net", "mask", "", False, tmp_path).paths
+
+
+def test_svg_parses_has_paths_and_carries_its_parameters(logo, tmp_path):
+    result = vectorize(logo, PRESETS["logo"], PreSteps(), tmp_path)
+    root = ElementTree.parse(result.paths[0]).getroot()
+    paths = root.findall("{http://www.w3.org/2000/svg}path")
+    assert len(paths) == result.parameters["paths"] >= 4
+    metadata = root.find("{http://www.w3.org/2000/svg}metadata")
+    assert '"brick": "vectorize"' in metadata.text and result.paths[0].suffix == ".svg"
+    assert result.parameters["bytes"] == result.paths[0].stat().st_size
+
+
+def test_settings_move_the_svg_the_way_they_say(logo, tmp_path):
+    soft = Image.open(logo).filter(ImageFilter.GaussianBlur(3))
+    soft_path = tmp_path / "soft.png"
+    soft.save(soft_path)
+    few = vectorize(soft_path, Tracing(color_precision=2, layer_difference=64), PreSteps(), tmp_path).parameters
+    many = vectorize(soft_path, Tracing(color_precision=8, layer_difference=4), PreSteps(), tmp_path).parameters
+    assert many["colors"] > few["colors"] and many["bytes"] > few["bytes"]
+    speckled = tmp_path / "speckled.png"
+    noisy = np.asarray(Image.open(logo)).copy()
+    rng = np.random.default_rng(5)
+    noisy[rng.integers(0, 512, 400), rng.integers(0, 512, 400)] = 0
+    Image.fromarray(noisy).save(speckled)
+    kept = vectorize(speckled, Tracing(filter_speckle=0), PreSteps(), tmp_path).parameters
+    filtered = vectorize(speckled, Tracing(filter_speckle=8), PreSteps(), tmp_path).parameters
+    assert filtered["paths"] < kept["paths"]
+    binary = vectorize(logo, Tracing(colormode="binary"), PreSteps(), tmp_path).parameters
+    assert binary["colors"] <= 1
+    reduced = vectorize(soft_path, Tracing(color_precision=8), PreSteps(colors=4, max_side=128), tmp_path).parameters
+    assert reduced["width"] == 128 and reduced["colors"] <= 4
+
+
+def test_noise_is_capped_with_a_message_not_a_hang(tmp_path):
+    path = tmp_path / "noise.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (1024, 1024, 3), dtype=np.uint8)).save(path)
+    with pytest.raises(InvalidInput, match=r"about \d+ MB\. Try the photo preset"):
+        vectorize(path, PRESETS["illustration"], PreSteps(), tmp_path)
+    with pytest.raises(InvalidInput, match=r"took more than 0\.5 s and was stopped"):
+        vectorize(path, PRESETS["illustration"], PreSteps(), tmp_path, force=True, time_limit=0.5)
+    assert not list(tmp_path.rglob("*.svg"))
+    photo = vectorize(path, PRESETS["photo"], PreSteps(max_side=256, colors=16), tmp_path).parameters
+    assert photo["bytes"] < 5 * 1024**2
+
+
+@pytest.mark.parametrize("preset", ["illustration", "photo"])
+def test_the_size_estimate_from_full_resolution_samples_is_close(preset):
+    blocks = np.random.default_rng(1).integers(0, 256, (180, 180, 3), dtype=np.uint8)
+    textured = Image.fromarray(blocks).resize((720, 720), Image.Resampling.NEAREST)
+    actual = len(run_trace(textured, PRESETS[preset]).encode())
+    assert 0.8 < estimate_bytes(textured, PRESETS[preset]) / actual < 1.25
+
+
+def test_bad_tracing_values(logo, tmp_path):
+    with pytest.raises(InvalidInput, match="Colour precision 9 is out of range"):
+        vectorize(logo, Tracing(color_precision=9), PreSteps(), tmp_path)
+    with pytest.raises(InvalidInput, match="Curve mode 'bezier' is unknown"):
+        vectorize(logo, Tracing(mode="bezier"), PreSteps(), tmp_path)
+
+
+@pytest.fixture()
+def photo(tmp_path):
+    gradient = np.linspace(40, 200, 96)[None, :, None] * np.ones((64, 1, 3))
+    noise = np.random.default_rng(9).normal(0, 12, (64, 96, 3))
+    pixels = np.clip(gradient + noise + [[[20, 0, -20]]], 0, 255).astype(np.uint8)
+    return Image.fromarray(pixels)
+
+
+def laplacian_variance(image):
+    return np.asarray(image.convert("L").filter(ImageFilter.FIND_EDGES), float).var()
+
+
+def saturation(image):
+    return np.asarray(image.convert("HSV"), float)[..., 1].mean()
+
+
+def test_each_adjustment_moves_the_statistics_the_right_way(photo):
+    def moved(**change):
+        return adjust(photo, Adjustments(**change))
+
+    mean, spread = np.asarray(photo, float).mean(), np.asarray(photo, float).std()
+    assert np.asarray(moved(brightness=40), float).mean() > mean
+    assert np.asarray(moved(brightness=-40), float).mean() < mean
+    assert np.asarray(moved(contrast=50), float).std() > spread
+    assert saturation(moved(saturation=60)) > saturation(photo) > saturation(moved(saturation=-60))
+    assert laplacian_variance(moved(sharpness=80)) > laplacian_variance(photo) > laplacian_variance(moved(blur=2))
+    warm, cool = np.asarray(moved(warmth=60), float), np.asarray(moved(warmth=-60), float)
+    original = np.asarray(photo, float)
+    assert (warm[..., 0] - warm[..., 2]).mean() > (original[..., 0] - original[..., 2]).mean()
+    assert (cool[..., 0] - cool[..., 2]).mean() < (original[..., 0] - original[..., 2]).mean()
+    dull = Image.fromarray((np.asarray(photo) // 2 + 64).astype(np.uint8))
+    levelled = np.asarray(adjust(dull, Adjustments(auto_levels=True)))
+    assert levelled.min() < np.asarray(dull).min() and levelled.max() > np.asarray(dull).max()
+    assert laplacian_variance(moved(denoise=1)) < laplacian_variance(photo)
+
+
+def test_reset_gives_back_the_original_exactly_and_apply_makes_a_new_image(photo, tmp_path):
+    path = tmp_path / "photo.png"
+    photo.save(path)
+    assert np.array_equal(np.asarray(adjust(photo, NEUTRAL)), np.asarray(photo))
+    result = retouch(path, Adjustments(brightness=30, warmth=20), tmp_path / "out")
+    assert result.paths[0] != path and np.array_equal(np.asarray(Image.open(path)), np.asarray(photo))
+    stored = read_parameters(result.paths[0])
+    assert (stored["brick"], stored["brightness"], stored["warmth"]) == ("retouch", 30.0, 20.0)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"brightness": 150}, "Brightness 150 is out of range"),
+        ({"blur": -1}, "Blur -1 is out of range"),
+        ({"denoise": 9}, "Denoise 9 is out of range"),
+    ],
+)
+def test_retouch_values_out_of_range(photo, tmp_path, change, message):
+    path = tmp_path / "photo.png"
+    photo.save(path)
+    with pytest.raises(InvalidInput, match=message):
+        retouch(path, Adjustments(**change), tmp_path)
+    assert retouch(path, Adjustments(contrast=10), tmp_path).paths
+
+
+@pytest.mark.parametrize("model", ["demo-sdxl", "demo-flux", "demo-sd3"])
+def test_ai_cleanup_is_a_low_strength_img2img_on_each_engine(registry, photo, tmp_path, model):
+    path = tmp_path / "photo.png"
+    photo.save(path)
+    params = EditParams("clean, sharp, high quality", model=model, strength=0.25, steps=4, seed=3)
+    result = img2img(registry, path, params, tmp_path, 2048)
+    assert Image.open(result.paths[0]).size == photo.size and result.parameters["strength"] == 0.25
