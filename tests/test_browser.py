@@ -179,6 +179,8 @@ def test_remove_a_background_then_see_the_svg(page, tmp_path):
     page.set_input_files("#qpyt-background-source input[type=file]", str(picture))
     page.click("#qpyt-background-run")
     page.wait_for_selector("#qpyt-background-result img", timeout=60_000)
+    for gallery in ("#qpyt-background-result", "#qpyt-history"):
+        assert page.locator(f"{gallery} input[type=file]").count() == 0, "result galleries take no uploads"
     page.click("#qpyt-background-to-vectorize")
     page.wait_for_selector("#qpyt-vectorize-source img", timeout=30_000)
     page.click("#qpyt-vectorize-run")

@@ -103,7 +103,13 @@ def result_panel(run_label: str, key: str) -> tuple[gr.Button, gr.Button, gr.Gal
         run = gr.Button(run_label, variant="primary", elem_id=f"qpyt-{key}-run")
         cancel = gr.Button("Cancel", variant="stop", elem_id=f"qpyt-{key}-cancel")
     gallery = gr.Gallery(
-        label="Result", format="png", type="filepath", columns=2, height=480, elem_id=f"qpyt-{key}-result"
+        label="Result",
+        format="png",
+        type="filepath",
+        columns=2,
+        height=480,
+        interactive=False,
+        elem_id=f"qpyt-{key}-result",
     )
     summary = gr.Markdown(elem_id=f"qpyt-{key}-summary")
     with gr.Accordion("Parameters used", open=False):

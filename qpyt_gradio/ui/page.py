@@ -61,6 +61,7 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                 object_fit="cover",
                 preview=False,
                 type="filepath",
+                interactive=False,
                 render=False,
                 elem_id="qpyt-history",
             )
