@@ -9,6 +9,7 @@ from PIL import Image
 from qpyt_gradio.errors import InvalidInput, ModelUnavailable
 from qpyt_gradio.generation.request import GenerateParams, prepare
 from qpyt_gradio.generation.txt2img import generate
+from qpyt_gradio.helpers.background import cut_out
 from qpyt_gradio.helpers.caption import CAPTION_TASKS, as_image_prompt, caption
 from qpyt_gradio.helpers.enhance import STYLES, clean_enhanced, enhance, limit_words
 from qpyt_gradio.helpers.kinds import CAPTION
@@ -213,7 +214,8 @@ def test_no_helper_is_resident_while_an_image_is_sampled(registry, catalog, pict
     caption(registry, picture, "short")
     translate(registry, "un chat noir")
     enhance(registry, "a cat", "sdxl", 0.5, 1)
-    assert {row.role for row in registry.report()} == {"helper"} and len(registry.report()) == 3
+    cut_out(registry, picture, "u2net", False)
+    assert {row.role for row in registry.report()} == {"helper"} and len(registry.report()) == 4
     watcher = HelperWatcher(registry)
     spec = catalog.resolve("demo-sdxl")
     generate(
@@ -226,6 +228,8 @@ def test_no_helper_is_resident_while_an_image_is_sampled(registry, catalog, pict
     assert [row.role for row in registry.report()] == ["image pipeline"]
     caption(registry, picture, "short")
     assert registry.load_counts["helper:caption"] == 2
+    cut_out(registry, picture, "u2net", False)
+    assert registry.load_counts["helper:background:u2net"] == 2
 
 
 def test_the_memory_panel_shows_helpers_as_they_come_and_go(demo_settings, picture, demo_models):
