@@ -1,9 +1,10 @@
 """Vectorization to SVG with vtracer: presets, pre-steps, and caps that keep photos from exploding.
 
 A photo traced at full resolution can give a file of hundreds of megabytes. Before the real
-trace, full-resolution samples are traced and the result scaled by area gives an estimate: above a few
-megabytes the user gets the estimate and advice instead of the file, unless they insist. The
-trace runs in a child process with a time limit, and an SVG above the hard cap is refused.
+trace of a large image, full-resolution samples are traced and the result scaled by area gives
+an estimate: above a few megabytes the user gets the estimate and advice instead of the file,
+unless they insist (a small image is traced at once and judged on its real size). The trace runs
+in a child process with a time limit, and an SVG above the hard cap is refused.
 """
 
 from __future__ import annotations
@@ -136,16 +137,43 @@ def sample_mosaic(image: Image.Image, crop: int = SAMPLE_CROP) -> Image.Image:
 
 
 def estimate_bytes(image: Image.Image, tracing: Tracing) -> int:
-    """Size of the full SVG, extrapolated by area from a trace of full-resolution samples.
+    """Size of the full SVG of an image over four crops a side, extrapolated by area from a trace of
+    full-resolution samples.
 
     Crops keep the scale of the detail, so the speckle filter drops what it will drop in the
     full trace (a downscaled copy would smooth grain away, or keep it, and mislead).
     """
-    if min(image.size) <= 4 * SAMPLE_CROP:
-        return len(run_trace(image, tracing).encode())
     mosaic = sample_mosaic(image)
     drawn = len(run_trace(mosaic, tracing).encode()) - SVG_FRAME_BYTES
     return SVG_FRAME_BYTES + round(max(drawn, 0) * (image.width * image.height) / (mosaic.width * mosaic.height))
+
+
+def capped_trace(image: Image.Image, tracing: Tracing, force: bool, time_limit: float) -> str:
+    """The SVG of ``image``; refused above the warning size unless ``force``, and above the hard cap.
+
+    A large image is judged on the estimate, before the long trace; a small one (up to four
+    sample crops a side) is traced at once, and judged on its real size.
+    """
+    small = min(image.size) <= 4 * SAMPLE_CROP
+    if not (small or force):
+        _refuse_above_warning(estimate_bytes(image, tracing))
+    svg = run_trace(image, tracing, time_limit)
+    size = len(svg.encode())
+    if small and not force:
+        _refuse_above_warning(size)
+    if size > MAX_BYTES:
+        raise InvalidInput(
+            f"The SVG would be {size / 1024**2:.0f} MB, above the {MAX_BYTES // 1024**2} MB cap. {ADVICE}"
+        )
+    return svg
+
+
+def _refuse_above_warning(size: int) -> None:
+    if size > WARN_BYTES:
+        raise InvalidInput(
+            f"This would make an SVG of about {size / 1024**2:.0f} MB. {ADVICE} "
+            "Or tick “Vectorize anyway” to produce it."
+        )
 
 
 def with_metadata(svg: str, parameters: dict[str, Any]) -> str:
@@ -187,18 +215,7 @@ def vectorize(
         notes.append("The background was removed before tracing.")
     image, step_notes = prepared_image(image, steps)
     notes += step_notes
-    estimate = estimate_bytes(image, tracing)
-    if estimate > WARN_BYTES and not force:
-        raise InvalidInput(
-            f"This would make an SVG of about {estimate / 1024**2:.0f} MB. {ADVICE} "
-            "Or tick “Vectorize anyway” to produce it."
-        )
-    svg = run_trace(image, tracing, time_limit)
-    size = len(svg.encode())
-    if size > MAX_BYTES:
-        raise InvalidInput(
-            f"The SVG would be {size / 1024**2:.0f} MB, above the {MAX_BYTES // 1024**2} MB cap. {ADVICE}"
-        )
+    svg = capped_trace(image, tracing, force, time_limit)
     parameters = {
         "brick": "vectorize",
         **asdict(tracing),

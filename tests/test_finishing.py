@@ -160,6 +160,22 @@ def test_noise_is_capped_with_a_message_not_a_hang(tmp_path):
     assert photo["bytes"] < 5 * 1024**2
 
 
+def test_a_small_image_is_traced_once_and_judged_on_its_real_size(logo, tmp_path, monkeypatch):
+    import qpyt_gradio.vectorize as vectorizing
+
+    traced = []
+    real_trace = vectorizing.run_trace
+    monkeypatch.setattr(vectorizing, "run_trace", lambda *args: traced.append(args[0].size) or real_trace(*args))
+    vectorize(logo, PRESETS["logo"], PreSteps(), tmp_path)
+    assert traced == [(512, 512)]
+    path = tmp_path / "small-noise.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (400, 400, 3), dtype=np.uint8)).save(path)
+    finest = Tracing(filter_speckle=0, color_precision=8, layer_difference=0)
+    with pytest.raises(InvalidInput, match=r"about 1[0-9] MB\. Try the photo preset"):
+        vectorize(path, finest, PreSteps(), tmp_path)
+    assert traced[1:] == [(400, 400)] and len(list(tmp_path.rglob("*.svg"))) == 1
+
+
 @pytest.mark.parametrize("preset", ["illustration", "photo"])
 def test_the_size_estimate_from_full_resolution_samples_is_close(preset):
     blocks = np.random.default_rng(1).integers(0, 256, (180, 180, 3), dtype=np.uint8)
