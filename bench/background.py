@@ -18,7 +18,7 @@ from pathlib import Path
 from common import ROOT, catalog_of, median, photo_like
 from PIL import Image
 
-from qpyt_gradio.helpers.background import background_specs, helper_kind, model_file, remove_background
+from qpyt_gradio.finishing.background import background_specs, helper_kind, model_file, remove_background
 from qpyt_gradio.helpers.kinds import BACKGROUND_MODELS
 from qpyt_gradio.models.registry import Registry
 

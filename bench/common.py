@@ -30,11 +30,12 @@ CACHE = Path(os.environ.get("QPYT_BENCH_CACHE", Path(tempfile.gettempdir()) / "q
 
 def bench_model(family: str, width: int) -> ModelSpec:
     """A random-weight model of ``family`` scaled by ``width``, built once into the bench cache."""
-    from qpyt_gradio.models import tiny
+    from qpyt_gradio.demo import pipelines
+    from qpyt_gradio.demo.folders import ensure_built
 
     name = f"bench-{family}-w{width}"
-    builder = getattr(tiny, BUILDERS[family])
-    folder = tiny.ensure_built(CACHE / name, lambda path: builder(width).save_pretrained(path))
+    builder = getattr(pipelines, BUILDERS[family])
+    folder = ensure_built(CACHE / name, lambda path: builder(width).save_pretrained(path))
     return ModelSpec(name, "folder", str(folder), family, VARIANTS[family])
 
 

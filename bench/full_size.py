@@ -21,7 +21,7 @@ from diffusers import (
 )
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection, T5Config, T5EncoderModel
 
-from qpyt_gradio.models.tiny_tokenizers import clip_tokenizer, t5_tokenizer
+from qpyt_gradio.demo.tokenizers import clip_tokenizer, t5_tokenizer
 
 CLIP_L = {
     "hidden_size": 768,

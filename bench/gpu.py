@@ -21,10 +21,10 @@ from pathlib import Path
 import torch
 from common import catalog_of
 
+from qpyt_gradio.demo import pipelines as tiny
 from qpyt_gradio.generation.request import GenerateParams, prepare
 from qpyt_gradio.generation.streaming import QueueReporter
 from qpyt_gradio.generation.txt2img import call_arguments, generate
-from qpyt_gradio.models import tiny
 from qpyt_gradio.models.catalog import ModelSpec
 from qpyt_gradio.models.loading import quiet_progress
 from qpyt_gradio.models.memory import free_memory

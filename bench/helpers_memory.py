@@ -25,14 +25,15 @@ SCENARIOS["sequence"] = SCENARIOS["helpers"] + SCENARIOS["pipeline"]
 
 def bench_helpers(width: int) -> dict:
     """Registry helper specs for bench-sized random helpers, built once into the bench cache."""
+    from qpyt_gradio.demo import helper_models
+    from qpyt_gradio.demo.folders import ensure_built
     from qpyt_gradio.helpers.kinds import HELPER_KINDS
     from qpyt_gradio.helpers.models import helper_spec
-    from qpyt_gradio.models import tiny, tiny_helpers
 
     specs = {}
     for kind, helper in HELPER_KINDS.items():
-        writer = getattr(tiny_helpers, helper.demo_writer)
-        folder = tiny.ensure_built(CACHE / f"bench-{kind}-w{width}", lambda path, w=writer: w(path, width))
+        writer = getattr(helper_models, helper.demo_writer)
+        folder = ensure_built(CACHE / f"bench-{kind}-w{width}", lambda path, w=writer: w(path, width))
         specs[kind] = helper_spec(helper, str(folder), CACHE)
     return specs
 

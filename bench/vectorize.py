@@ -20,7 +20,7 @@ from common import photo_like
 from PIL import Image, ImageDraw
 
 from qpyt_gradio.errors import InvalidInput
-from qpyt_gradio.vectorize import PRESETS, TIME_LIMIT_S, PreSteps, vectorize
+from qpyt_gradio.finishing.vectorize import PRESETS, TIME_LIMIT_S, PreSteps, vectorize
 
 
 def logo_like(side: int) -> Image.Image:

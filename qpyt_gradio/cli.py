@@ -38,8 +38,8 @@ def warm_up(context: object) -> None:
 
 def serve(settings: Settings) -> None:
     """Build the page for ``settings`` and serve it until interrupted."""
-    from qpyt_gradio.context import AppContext
     from qpyt_gradio.ui.page import build_app, launch_options
+    from qpyt_gradio.workspace import AppContext
 
     context = AppContext.from_settings(settings)
     app = build_app(context)

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from support.sd3_original import write_single_file
 
+from qpyt_gradio.demo.models import build_demo_model, demo_specs
 from qpyt_gradio.models.catalog import Catalog, ModelSpec
-from qpyt_gradio.models.demo import build_demo_model, demo_specs
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -211,7 +211,7 @@ def test_cancel_stops_between_tiles(registry, source, tmp_path):
 
 
 def test_a_send_takes_the_selected_gallery_image_or_the_first():
-    from qpyt_gradio.bricks.send import picked
+    from qpyt_gradio.ui.send import picked
 
     images = [("/outputs/a.png", None), ("/outputs/b.png", "seed 2")]
     assert picked(images, 1) == "/outputs/b.png"

@@ -7,12 +7,12 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
 from qpyt_gradio.errors import InvalidInput, ModelUnavailable
+from qpyt_gradio.finishing.background import background_specs, remove_background
+from qpyt_gradio.finishing.retouch import NEUTRAL, Adjustments, adjust, retouch
+from qpyt_gradio.finishing.vectorize import PRESETS, PreSteps, Tracing, estimate_bytes, run_trace, vectorize
 from qpyt_gradio.generation.editing import EditParams, img2img
-from qpyt_gradio.helpers.background import background_specs, remove_background
 from qpyt_gradio.metadata import read_parameters
 from qpyt_gradio.models.registry import Registry
-from qpyt_gradio.retouch import NEUTRAL, Adjustments, adjust, retouch
-from qpyt_gradio.vectorize import PRESETS, PreSteps, Tracing, estimate_bytes, run_trace, vectorize
 
 
 @pytest.fixture()
@@ -161,7 +161,7 @@ def test_noise_is_capped_with_a_message_not_a_hang(tmp_path):
 
 
 def test_a_small_image_is_traced_once_and_judged_on_its_real_size(logo, tmp_path, monkeypatch):
-    import qpyt_gradio.vectorize as vectorizing
+    import qpyt_gradio.finishing.vectorize as vectorizing
 
     traced = []
     real_trace = vectorizing.run_trace

@@ -7,9 +7,9 @@ import pytest
 from PIL import Image
 
 from qpyt_gradio.errors import InvalidInput, ModelUnavailable
+from qpyt_gradio.finishing.background import cut_out
 from qpyt_gradio.generation.request import GenerateParams, prepare
 from qpyt_gradio.generation.txt2img import generate
-from qpyt_gradio.helpers.background import cut_out
 from qpyt_gradio.helpers.caption import CAPTION_TASKS, as_image_prompt, caption
 from qpyt_gradio.helpers.enhance import STYLES, clean_enhanced, enhance, limit_words
 from qpyt_gradio.helpers.kinds import CAPTION
@@ -233,8 +233,8 @@ def test_no_helper_is_resident_while_an_image_is_sampled(registry, catalog, pict
 
 
 def test_the_memory_panel_shows_helpers_as_they_come_and_go(demo_settings, picture, demo_models):
-    from qpyt_gradio.context import AppContext
     from qpyt_gradio.ui.sidebar import memory_panel
+    from qpyt_gradio.workspace import AppContext
 
     ctx = AppContext.from_settings(demo_settings)
     assert memory_panel(ctx)[0] == []

@@ -5,9 +5,9 @@ import threading
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
-from qpyt_gradio.bricks.recall import recall_from_image
 from qpyt_gradio.metadata import a1111_text, parse_a1111, png_info, read_parameters
 from qpyt_gradio.outputs import save_png, slug
+from qpyt_gradio.ui.recall import recall_from_image
 
 PARAMETERS = {
     "prompt": "a cat, sitting: on a chair\nsecond line",

@@ -46,8 +46,8 @@ def test_app_refuses_to_share_without_auth():
 
 def test_light_events_run_four_at_a_time_and_image_jobs_one(demo_settings, monkeypatch):
     from qpyt_gradio.cli import prepare_environment
-    from qpyt_gradio.context import AppContext
     from qpyt_gradio.ui.page import build_app
+    from qpyt_gradio.workspace import AppContext
 
     monkeypatch.delenv("GRADIO_DEFAULT_CONCURRENCY_LIMIT", raising=False)
     prepare_environment()

@@ -57,9 +57,10 @@ def load_helper(helper: HelperKind, model_id: str, demo_root: Path) -> LoadedHel
     """Load a helper on the CPU from a hub id, a folder, or a demo name (built on first use)."""
     source = model_id
     if model_id == helper.demo_model:
-        from qpyt_gradio.models import tiny, tiny_helpers  # the tiny builders need torch: only on first use
+        from qpyt_gradio.demo import helper_models  # the tiny builders need torch: only on first use
+        from qpyt_gradio.demo.folders import ensure_built
 
-        source = str(tiny.ensure_built(demo_root / model_id, getattr(tiny_helpers, helper.demo_writer)))
+        source = str(ensure_built(demo_root / model_id, getattr(helper_models, helper.demo_writer)))
     with _named_setting(helper, model_id):
         model = getattr(transformers, helper.model_class).from_pretrained(source, use_safetensors=True)
         processor = getattr(transformers, helper.processor_class).from_pretrained(source)
@@ -78,7 +79,7 @@ def helper_spec(helper: HelperKind, model_id: str, demo_root: Path) -> HelperSpe
 
 def register_helpers(registry: Registry, settings: Settings) -> None:
     """Register the prompt helpers with the models the settings name, and rembg's models."""
-    from qpyt_gradio.helpers.background import background_specs
+    from qpyt_gradio.finishing.background import background_specs
 
     for helper in HELPER_KINDS.values():
         registry.register_helper(helper_spec(helper, model_id_for(helper, settings), settings.demo_models_dir))

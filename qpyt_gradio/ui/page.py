@@ -10,20 +10,20 @@ from typing import Any
 import gradio as gr
 
 from qpyt_gradio import __version__
-from qpyt_gradio.bricks.background import build_background
-from qpyt_gradio.bricks.generate import build_generate
-from qpyt_gradio.bricks.img2img import build_img2img
-from qpyt_gradio.bricks.inpaint import build_inpaint
-from qpyt_gradio.bricks.outpaint import build_outpaint
-from qpyt_gradio.bricks.prompt_tools import build_prompt_tools
-from qpyt_gradio.bricks.retouch import build_retouch
-from qpyt_gradio.bricks.send import send_bar, wire_sends
-from qpyt_gradio.bricks.upscale import build_upscale
-from qpyt_gradio.bricks.vectorize import build_vectorize
-from qpyt_gradio.context import AppContext
 from qpyt_gradio.ui import assets
 from qpyt_gradio.ui.parts import PageParts
+from qpyt_gradio.ui.send import send_bar, wire_sends
 from qpyt_gradio.ui.sidebar import build_sidebar
+from qpyt_gradio.ui.tabs.background import build_background
+from qpyt_gradio.ui.tabs.generate import build_generate
+from qpyt_gradio.ui.tabs.img2img import build_img2img
+from qpyt_gradio.ui.tabs.inpaint import build_inpaint
+from qpyt_gradio.ui.tabs.outpaint import build_outpaint
+from qpyt_gradio.ui.tabs.prompt_tools import build_prompt_tools
+from qpyt_gradio.ui.tabs.retouch import build_retouch
+from qpyt_gradio.ui.tabs.upscale import build_upscale
+from qpyt_gradio.ui.tabs.vectorize import build_vectorize
+from qpyt_gradio.workspace import AppContext
 
 BrickBuilder = Callable[[AppContext, PageParts], None]
 BRICKS: tuple[tuple[str, str, BrickBuilder], ...] = (

@@ -7,11 +7,11 @@ from typing import Any
 
 import gradio as gr
 
-from qpyt_gradio.context import AppContext
 from qpyt_gradio.helpers.kinds import ENHANCE, enhancer_choices
 from qpyt_gradio.settings import MEMORY_STRATEGIES
 from qpyt_gradio.ui.api import GPU_QUEUE
 from qpyt_gradio.ui.errors import user_errors
+from qpyt_gradio.workspace import AppContext
 
 MEMORY_HEADERS = ["Model", "Where", "Size"]
 

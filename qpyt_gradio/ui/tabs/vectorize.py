@@ -12,13 +12,13 @@ from typing import Any
 
 import gradio as gr
 
-from qpyt_gradio.bricks.edit_controls import source_image
-from qpyt_gradio.bricks.running import PRIVATE
-from qpyt_gradio.context import AppContext
 from qpyt_gradio.helpers.kinds import BACKGROUND_MODELS
 from qpyt_gradio.ui.api import FILE, GPU_QUEUE, api_endpoint
 from qpyt_gradio.ui.errors import user_errors
 from qpyt_gradio.ui.parts import PageParts
+from qpyt_gradio.ui.running import PRIVATE
+from qpyt_gradio.ui.tabs.edit_controls import source_image
+from qpyt_gradio.workspace import AppContext
 
 PRESET_NAMES = ("logo", "illustration", "photo")
 PREVIEW_BYTES = 3 * 1024**2
@@ -37,7 +37,7 @@ def preview_html(path: Path, statistics: dict[str, Any]) -> str:
 
 
 def build_vectorize(ctx: AppContext, parts: PageParts) -> None:
-    from qpyt_gradio.vectorize import PRESETS  # light: PIL and the standard library
+    from qpyt_gradio.finishing.vectorize import PRESETS  # light: PIL and the standard library
 
     start = PRESETS["illustration"]
     with gr.Row(equal_height=False):
@@ -81,9 +81,9 @@ def build_vectorize(ctx: AppContext, parts: PageParts) -> None:
         max_side,
         force,
     ):
-        from qpyt_gradio.helpers.background import compose, cut_out
-        from qpyt_gradio.vectorize import PreSteps
-        from qpyt_gradio.vectorize import vectorize as trace
+        from qpyt_gradio.finishing.background import compose, cut_out
+        from qpyt_gradio.finishing.vectorize import PreSteps
+        from qpyt_gradio.finishing.vectorize import vectorize as trace
 
         base = PRESETS.get(preset) or PRESETS["illustration"]
         given = {

@@ -23,8 +23,8 @@ from transformers import (
     Qwen2ForCausalLM,
 )
 
-from qpyt_gradio.models.tiny import SEED
-from qpyt_gradio.models.tiny_tokenizers import bart_tokenizer, qwen2_tokenizer, write_marian_tokenizer
+from qpyt_gradio.demo.pipelines import SEED
+from qpyt_gradio.demo.tokenizers import bart_tokenizer, qwen2_tokenizer, write_marian_tokenizer
 
 FLORENCE_IMAGE_SIDE = 64
 MIN_NEW_TOKENS = 8

@@ -50,10 +50,11 @@ def demo_specs(root: Path) -> list[ModelSpec]:
 def build_demo_model(spec: ModelSpec) -> Path:
     """Make sure the folder of demo model ``spec`` exists (built once, atomically)."""
     model = next(model for model in DEMO_MODELS if model.name == spec.name)
-    from qpyt_gradio.models import tiny  # torch and diffusers: imported when a demo model is first loaded
+    from qpyt_gradio.demo import pipelines  # torch and diffusers: imported when a demo model is first loaded
+    from qpyt_gradio.demo.folders import ensure_built
 
-    builder = getattr(tiny, model.builder)
-    return tiny.ensure_built(Path(spec.location), lambda folder: builder().save_pretrained(folder))
+    builder = getattr(pipelines, model.builder)
+    return ensure_built(Path(spec.location), lambda folder: builder().save_pretrained(folder))
 
 
 def with_demo_models(loader: Any) -> Any:

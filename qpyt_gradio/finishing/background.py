@@ -57,7 +57,7 @@ def load_session(model: str, home: Path, demo: bool) -> LoadedSession:
 
     path = model_file(home, model)
     if demo:
-        from qpyt_gradio.models.tiny_onnx import write_segmenter  # torch's exporter: demo mode only
+        from qpyt_gradio.demo.segmenter import write_segmenter  # torch's exporter: demo mode only
 
         write_segmenter(path)
     os.environ["REMBG_HOME"] = str(home)

@@ -10,10 +10,10 @@ from typing import Any
 
 import gradio as gr
 
-from qpyt_gradio.context import AppContext
 from qpyt_gradio.engines import MAX_GUIDANCE, MAX_IMAGES, MAX_STEPS
 from qpyt_gradio.ui.errors import user_errors
 from qpyt_gradio.ui.parts import PageParts
+from qpyt_gradio.workspace import AppContext
 
 PRIVATE = {"api_visibility": "private"}
 

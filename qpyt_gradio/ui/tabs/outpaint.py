@@ -6,14 +6,14 @@ import threading
 
 import gradio as gr
 
-from qpyt_gradio.bricks.edit_controls import edit_api_defaults, edit_controls, edit_params, source_image
-from qpyt_gradio.bricks.running import PRIVATE, result_panel, stream_result, wire_result
-from qpyt_gradio.bricks.send import send_bar
-from qpyt_gradio.context import AppContext
 from qpyt_gradio.generation.streaming import QueueReporter
 from qpyt_gradio.ui.api import FILE, GPU_QUEUE, api_endpoint, session_key
 from qpyt_gradio.ui.errors import user_errors
 from qpyt_gradio.ui.parts import PageParts
+from qpyt_gradio.ui.running import PRIVATE, result_panel, stream_result, wire_result
+from qpyt_gradio.ui.send import send_bar
+from qpyt_gradio.ui.tabs.edit_controls import edit_api_defaults, edit_controls, edit_params, source_image
+from qpyt_gradio.workspace import AppContext
 
 DEFAULT_STRENGTH = 1.0
 ASPECTS = ["", "1:1", "4:3", "3:2", "16:9", "21:9", "3:4", "2:3", "9:16"]

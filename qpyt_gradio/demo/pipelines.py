@@ -9,12 +9,6 @@ costs a measurable time.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-from collections.abc import Callable
-from pathlib import Path
-
 import torch
 from diffusers import (
     AutoencoderKL,
@@ -35,7 +29,7 @@ from transformers import (
     T5EncoderModel,
 )
 
-from qpyt_gradio.models.tiny_tokenizers import clip_tokenizer, clip_vocab_size, t5_tokenizer, t5_vocab_size
+from qpyt_gradio.demo.tokenizers import clip_tokenizer, clip_vocab_size, t5_tokenizer, t5_vocab_size
 
 SEED = 0
 
@@ -187,25 +181,3 @@ def sd3_pipeline(width: int = 1) -> StableDiffusion3Pipeline:
         text_encoder_3=_t5_encoder(2 * hidden),
         tokenizer_3=t5_tokenizer(),
     )
-
-
-def ensure_built(folder: Path, write: Callable[[Path], None]) -> Path:
-    """Make ``folder`` with ``write(folder)`` unless it is already there; returns ``folder``.
-
-    ``write`` fills a temporary sibling which is then renamed, so the folder exists only once
-    complete: a crash or a concurrent build never leaves a half-written model behind.
-    """
-    if folder.is_dir():
-        return folder
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
-    try:
-        write(staging)
-        try:
-            os.replace(staging, folder)
-        except OSError:
-            if not folder.is_dir():
-                raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return folder

@@ -16,11 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from qpyt_gradio.bricks.prompt_tools import build_prompt_bar
-from qpyt_gradio.bricks.recall import recall_from_image
-from qpyt_gradio.bricks.running import PRIVATE, result_panel, stream_result, wire_result
-from qpyt_gradio.bricks.send import send_bar
-from qpyt_gradio.context import AppContext
 from qpyt_gradio.engines import MAX_GUIDANCE, MAX_IMAGES, MAX_STEPS, MIN_SIDE
 from qpyt_gradio.generation.request import GenerateParams, PreparedGeneration, prepare
 from qpyt_gradio.generation.streaming import QueueReporter
@@ -28,6 +23,11 @@ from qpyt_gradio.models.catalog import ModelSpec
 from qpyt_gradio.ui.api import GPU_QUEUE, api_endpoint, session_key
 from qpyt_gradio.ui.errors import user_errors
 from qpyt_gradio.ui.parts import PageParts
+from qpyt_gradio.ui.recall import recall_from_image
+from qpyt_gradio.ui.running import PRIVATE, result_panel, stream_result, wire_result
+from qpyt_gradio.ui.send import send_bar
+from qpyt_gradio.ui.tabs.prompt_tools import build_prompt_bar
+from qpyt_gradio.workspace import AppContext
 
 if TYPE_CHECKING:
     from qpyt_gradio.generation.results import GenerationResult

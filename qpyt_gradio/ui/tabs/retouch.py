@@ -10,15 +10,15 @@ from dataclasses import asdict, fields
 
 import gradio as gr
 
-from qpyt_gradio.bricks.edit_controls import edit_params, source_image
-from qpyt_gradio.bricks.img2img import stream_img2img
-from qpyt_gradio.bricks.running import PRIVATE, result_panel, wire_result
-from qpyt_gradio.bricks.send import send_bar
-from qpyt_gradio.context import AppContext
-from qpyt_gradio.retouch import NEUTRAL, Adjustments
+from qpyt_gradio.finishing.retouch import NEUTRAL, Adjustments
 from qpyt_gradio.ui.api import FILE, GPU_QUEUE, api_endpoint
 from qpyt_gradio.ui.errors import user_errors
 from qpyt_gradio.ui.parts import PageParts
+from qpyt_gradio.ui.running import PRIVATE, result_panel, wire_result
+from qpyt_gradio.ui.send import send_bar
+from qpyt_gradio.ui.tabs.edit_controls import edit_params, source_image
+from qpyt_gradio.ui.tabs.img2img import stream_img2img
+from qpyt_gradio.workspace import AppContext
 
 CLEANUP_PROMPT = "clean, sharp, high quality"
 CLEANUP_STRENGTH = 0.25
@@ -54,7 +54,7 @@ def build_retouch(ctx: AppContext, parts: PageParts) -> None:
 
     @user_errors
     def live(image, brightness, contrast, saturation, sharpness, warmth, blur, auto_levels, denoise):
-        from qpyt_gradio.retouch import preview
+        from qpyt_gradio.finishing.retouch import preview
 
         if not image:
             return None
@@ -63,7 +63,7 @@ def build_retouch(ctx: AppContext, parts: PageParts) -> None:
 
     @user_errors
     def retouch(image, brightness, contrast, saturation, sharpness, warmth, blur, auto_levels, denoise):
-        from qpyt_gradio.retouch import retouch as adjust_image
+        from qpyt_gradio.finishing.retouch import retouch as adjust_image
 
         values = Adjustments(brightness, contrast, saturation, sharpness, warmth, blur, auto_levels, denoise)
         result = adjust_image(image, values, ctx.settings.outputs_dir)

@@ -12,15 +12,15 @@ import threading
 import gradio as gr
 from PIL import Image
 
-from qpyt_gradio.bricks.edit_controls import edit_params, source_image
-from qpyt_gradio.bricks.running import PRIVATE, result_panel, stream_result, wire_result
-from qpyt_gradio.bricks.send import send_bar
-from qpyt_gradio.context import AppContext
 from qpyt_gradio.generation.streaming import QueueReporter
 from qpyt_gradio.helpers.kinds import BACKGROUND_MODELS
 from qpyt_gradio.ui.api import FILE, GPU_QUEUE, api_endpoint, session_key
 from qpyt_gradio.ui.errors import user_errors
 from qpyt_gradio.ui.parts import PageParts
+from qpyt_gradio.ui.running import PRIVATE, result_panel, stream_result, wire_result
+from qpyt_gradio.ui.send import send_bar
+from qpyt_gradio.ui.tabs.edit_controls import edit_params, source_image
+from qpyt_gradio.workspace import AppContext
 
 OUTPUT_CHOICES = [("Transparent PNG", "transparent"), ("Mask only", "mask"), ("Subject on a colour", "color")]
 REPLACE_BLUR = 4
@@ -51,7 +51,7 @@ def build_background(ctx: AppContext, parts: PageParts) -> None:
 
     @user_errors
     def remove_background(image, background_model, output, color, alpha_matting):
-        from qpyt_gradio.helpers.background import remove_background as cut
+        from qpyt_gradio.finishing.background import remove_background as cut
 
         result = cut(ctx.registry, image, background_model, output, color, alpha_matting, ctx.settings.outputs_dir)
         for note in result.parameters["notes"]:
@@ -71,9 +71,9 @@ def build_background(ctx: AppContext, parts: PageParts) -> None:
         request: gr.Request,
         progress=gr.Progress(track_tqdm=True),
     ):
+        from qpyt_gradio.finishing.background import cut_out
         from qpyt_gradio.generation.editing import open_source
         from qpyt_gradio.generation.inpainting import InpaintOptions, inpaint_source
-        from qpyt_gradio.helpers.background import cut_out
 
         params = edit_params(prompt, negative_prompt, model, 1.0, steps, guidance, seed)
 

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from qpyt_gradio.demo.models import demo_specs, with_demo_models
 from qpyt_gradio.models.catalog import Catalog
-from qpyt_gradio.models.demo import demo_specs, with_demo_models
 from qpyt_gradio.models.hub import hub_family
 from qpyt_gradio.settings import Settings
 

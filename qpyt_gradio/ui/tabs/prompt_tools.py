@@ -14,13 +14,13 @@ from typing import Any
 
 import gradio as gr
 
-from qpyt_gradio.context import AppContext
 from qpyt_gradio.engines import ENGINES
 from qpyt_gradio.generation.streaming import BackgroundJob
 from qpyt_gradio.helpers.kinds import CAPTION_TASKS, MAX_CREATIVITY
 from qpyt_gradio.ui.api import FILE, GPU_QUEUE, api_endpoint, session_key
 from qpyt_gradio.ui.errors import user_errors
 from qpyt_gradio.ui.parts import PageParts
+from qpyt_gradio.workspace import AppContext
 
 TASK_CHOICES = [(task.label, key) for key, task in CAPTION_TASKS.items()]
 DEFAULT_CREATIVITY = 0.7

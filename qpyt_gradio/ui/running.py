@@ -9,13 +9,13 @@ from typing import Any
 
 import gradio as gr
 
-from qpyt_gradio.context import AppContext
 from qpyt_gradio.errors import GenerationCancelled
 from qpyt_gradio.generation.streaming import BackgroundJob, QueueReporter, StepEvent
 from qpyt_gradio.spaces_gpu import on_gpu
 from qpyt_gradio.ui.api import session_key
 from qpyt_gradio.ui.parts import PageParts
 from qpyt_gradio.ui.sidebar import memory_panel
+from qpyt_gradio.workspace import AppContext
 
 HISTORY_LIMIT = 200
 PRIVATE = {"api_visibility": "private"}

@@ -1,0 +1,1 @@
+"""Finishing: background removal (rembg), vectorization to SVG (vtracer), retouching."""
