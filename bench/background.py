@@ -1,5 +1,5 @@
 """Background removal of a 1024² image on this machine's CPU: seconds for the brick (open, rembg,
-compose, save with metadata) ÷ seconds for rembg's own ``remove`` call on the same session.
+compose, save with metadata and workflow) ÷ seconds for rembg's own ``remove`` call on the same session.
 
 With the tiny segmenter the demo uses, and with every real model file found under the rembg
 folder (``--home``, by default ``models/rembg``: ``models/<name>/<name>.onnx``).
@@ -15,12 +15,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from common import ROOT, catalog_of, median, photo_like
+from common import ROOT, bench_workspace, brick_request, catalog_of, median, photo_like
 from PIL import Image
 
-from qpyt_gradio.finishing.background import background_specs, helper_kind, model_file, remove_background
+from qpyt_gradio.bricks.contract import Job
+from qpyt_gradio.finishing.background import background_specs, helper_kind, model_file
 from qpyt_gradio.helpers.kinds import BACKGROUND_MODELS
 from qpyt_gradio.models.registry import Registry
+from qpyt_gradio.workflows.runner import run_brick
 
 
 def timed(call: Callable[[], object], repeats: int) -> float:
@@ -40,11 +42,13 @@ def measure(home: Path, model: str, demo: bool, source: Path, work: Path, repeat
     registry = Registry(catalog_of())
     for spec in background_specs(home, demo):
         registry.register_helper(spec)
-    brick = timed(lambda: remove_background(registry, source, model, "transparent", "", False, work), repeats)
+    workspace = bench_workspace(registry, work)
+    brick, request = brick_request("remove_background", image=str(source), background_model=model)
+    brick_seconds = timed(lambda: run_brick(workspace, Job(), brick, request), repeats)
     with registry.helper(helper_kind(model)) as loaded, Image.open(source) as image:
         image = image.convert("RGB")
         raw = timed(lambda: rembg.remove(image, session=loaded.session), repeats)
-    return brick, raw
+    return brick_seconds, raw
 
 
 def main() -> None:

@@ -18,10 +18,16 @@ from typing import TYPE_CHECKING
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from qpyt_gradio.bricks.contract import Brick  # noqa: E402
+from qpyt_gradio.bricks.table import BRICKS  # noqa: E402
 from qpyt_gradio.models.catalog import Catalog, ModelSpec  # noqa: E402
+from qpyt_gradio.settings import Settings  # noqa: E402
+from qpyt_gradio.workspace import Workspace  # noqa: E402
 
 if TYPE_CHECKING:
     from PIL import Image
+
+    from qpyt_gradio.models.registry import Registry
 
 BUILDERS = {"sdxl": "sdxl_pipeline", "flux": "flux_pipeline", "sd3": "sd3_pipeline"}
 VARIANTS = {"sdxl": "base", "flux": "dev", "sd3": "medium"}
@@ -37,6 +43,17 @@ def bench_model(family: str, width: int) -> ModelSpec:
     builder = getattr(pipelines, BUILDERS[family])
     folder = ensure_built(CACHE / name, lambda path: builder(width).save_pretrained(path))
     return ModelSpec(name, "folder", str(folder), family, VARIANTS[family])
+
+
+def bench_workspace(registry: Registry, outputs: Path) -> Workspace:
+    """A workspace on ``registry`` (sizes up to 4096 px), saving into ``outputs``."""
+    return Workspace.around(registry, Settings(max_side=4096, cache_dir=CACHE), outputs)
+
+
+def brick_request(name: str, **values: object) -> tuple[Brick, object]:
+    """Brick ``name`` of the table and its request with ``values``."""
+    brick = BRICKS[name]
+    return brick, brick.request(**values)
 
 
 def catalog_of(*specs: ModelSpec) -> Catalog:

@@ -16,19 +16,24 @@ import gc
 import queue
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
-from common import catalog_of
+from common import bench_workspace, catalog_of
 
+from qpyt_gradio.bricks.contract import Job
+from qpyt_gradio.bricks.generate import BRICK as GENERATE
+from qpyt_gradio.bricks.generate import GenerateRequest
 from qpyt_gradio.demo import pipelines as tiny
-from qpyt_gradio.generation.request import GenerateParams, prepare
-from qpyt_gradio.generation.streaming import QueueReporter
-from qpyt_gradio.generation.txt2img import call_arguments, generate
+from qpyt_gradio.generation.request import prepare
+from qpyt_gradio.generation.txt2img import call_arguments
 from qpyt_gradio.models.catalog import ModelSpec
 from qpyt_gradio.models.loading import quiet_progress
 from qpyt_gradio.models.memory import free_memory
 from qpyt_gradio.models.registry import Registry
+from qpyt_gradio.ui.streaming import QueueReporter
+from qpyt_gradio.workflows.runner import run_brick
 
 VARIANTS = {"sdxl": "base", "flux": "dev", "sd3": "large"}
 TINY = {"sdxl": tiny.sdxl_pipeline, "flux": tiny.flux_pipeline, "sd3": tiny.sd3_pipeline}
@@ -44,6 +49,9 @@ class StepClock:
     def step(self, done, total, preview) -> None:
         self._page.step(done, total, preview)
         self.stamps.append(time.perf_counter())
+
+    def text(self, partial: str) -> None:
+        raise AssertionError("an image brick writes no text")
 
     def rate(self) -> float:
         """Steps per second between the first and the last step (text encoding and VAE excluded)."""
@@ -68,7 +76,7 @@ def reset_peak() -> None:
         torch.cuda.reset_peak_memory_stats()
 
 
-def bare_rate(family: str, params: GenerateParams, device: str, dry_run: bool) -> tuple[float, float | None]:
+def bare_rate(family: str, params: GenerateRequest, device: str, dry_run: bool) -> tuple[float, float | None]:
     pipeline = build(family, device, dry_run).to(device)
     quiet_progress(pipeline)
     spec = ModelSpec(f"bench-{family}", "folder", "-", family, VARIANTS[family])
@@ -90,7 +98,7 @@ def bare_rate(family: str, params: GenerateParams, device: str, dry_run: bool) -
 
 
 def app_rate(
-    family: str, strategy: str, params: GenerateParams, device: str, dry_run: bool
+    family: str, strategy: str, params: GenerateRequest, device: str, dry_run: bool
 ) -> tuple[float, float | None]:
     spec = ModelSpec(f"bench-{family}", "folder", "-", family, VARIANTS[family])
     built = {"pipeline": build(family, device, dry_run).to("cpu")}
@@ -101,13 +109,11 @@ def app_rate(
         return pipeline
 
     registry = Registry(catalog_of(spec), requested_strategy=strategy, loader=loader)
-    prepared = prepare(params, spec, 4096)
-    outputs = Path(tempfile.mkdtemp(prefix="qpyt-gpu-bench-"))
-    warm = prepare(GenerateParams(**{**params.to_json(), "steps": 2}), spec, 4096)
-    generate(registry, warm, outputs, StepClock())
+    workspace = bench_workspace(registry, Path(tempfile.mkdtemp(prefix="qpyt-gpu-bench-")))
+    run_brick(workspace, Job(reporter=StepClock()), GENERATE, replace(params, steps=2))
     reset_peak()
     clock = StepClock()
-    generate(registry, prepared, outputs, clock)
+    run_brick(workspace, Job(reporter=clock), GENERATE, params)
     peak = peak_vram_gib()
     registry.unload_all()
     del registry
@@ -135,7 +141,7 @@ def main() -> None:
     start = time.monotonic()
     print(f"{'engine':6s} {'path':20s} {'it/s':>8s} {'vs bare':>8s} {'peak VRAM':>10s}")
     for family in arguments.families.split(","):
-        params = GenerateParams(
+        params = GenerateRequest(
             "a lighthouse on a cliff at dusk",
             model=f"bench-{family}",
             width=size,

@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import CACHE, bench_model, catalog_of
+from common import CACHE, bench_model, bench_workspace, brick_request, catalog_of
 
 SCENARIOS = {"helpers": ["caption", "translate", "enhance"], "pipeline": ["generate"]}
 SCENARIOS["sequence"] = SCENARIOS["helpers"] + SCENARIOS["pipeline"]
@@ -41,11 +41,7 @@ def bench_helpers(width: int) -> dict:
 def child(steps: list[str], helper_width: int, pipeline_width: int) -> None:
     from PIL import Image
 
-    from qpyt_gradio.generation.request import GenerateParams, prepare
-    from qpyt_gradio.generation.txt2img import generate
-    from qpyt_gradio.helpers.caption import caption
-    from qpyt_gradio.helpers.enhance import enhance
-    from qpyt_gradio.helpers.translate import translate
+    from qpyt_gradio.bricks.contract import Job
     from qpyt_gradio.models.registry import Registry
 
     spec = bench_model("sdxl", pipeline_width)
@@ -55,18 +51,16 @@ def child(steps: list[str], helper_width: int, pipeline_width: int) -> None:
     work = Path(tempfile.mkdtemp(prefix="qpyt-helpers-memory-"))
     picture = work / "picture.png"
     Image.new("RGB", (512, 384), "orange").save(picture)
-    actions = {
-        "caption": lambda: caption(registry, picture, "detailed"),
-        "translate": lambda: translate(registry, "un chat noir assis sur une chaise, lumière douce"),
-        "enhance": lambda: enhance(registry, "a cat on a chair", "sdxl", 0.7, 1),
-        "generate": lambda: generate(
-            registry,
-            prepare(GenerateParams("a cat", model=spec.name, width=128, height=128, steps=2, seed=1), spec, 2048),
-            work,
-        ),
+    workspace = bench_workspace(registry, work)
+    requests = {
+        "caption": brick_request("caption", image=str(picture), task="detailed"),
+        "translate": brick_request("translate", text="un chat noir assis sur une chaise, lumière douce"),
+        "enhance": brick_request("enhance_prompt", text="a cat on a chair", engine="sdxl", creativity=0.7, seed=1),
+        "generate": brick_request("generate", prompt="a cat", model=spec.name, width=128, height=128, steps=2, seed=1),
     }
     for step in steps:
-        actions[step]()
+        brick, request = requests[step]
+        brick.execute(workspace, Job(), request)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"steps": steps, "peak_mib": peak_mib, "loads": dict(registry.load_counts)}))
 

@@ -1,9 +1,10 @@
 """The app's generate path ÷ a bare diffusers call: same pipeline object, same seed and parameters.
 
-The app path includes what a user gets: validation, the registry job (lock, helper release),
-the step callback with progress, live preview and the cancel check, and saving the PNG with its
-metadata. Runs alternate (bare, app, bare, app...); the figure is the median of the ratios of
-neighbouring runs, which cancels most of the machine's drift. Goal: <= 1.03.
+The app path is what the page and the API run: the brick's declared checks, the workflow its
+output records (seed decided), the registry job (lock, helper release), the step callback with
+progress, live preview and the cancel check, and saving the PNG with its metadata. Runs
+alternate (bare, app, bare, app...); the figure is the median of the ratios of neighbouring
+runs, which cancels most of the machine's drift. Goal: <= 1.03.
 
     python bench/overhead.py [--width 4] [--size 256] [--steps 10] [--runs 9]
 """
@@ -15,19 +16,20 @@ import cProfile
 import pstats
 import queue
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import torch
-from common import bench_model, catalog_of, median
+from common import bench_model, bench_workspace, brick_request, catalog_of, median
 
-from qpyt_gradio.generation.request import GenerateParams, prepare
-from qpyt_gradio.generation.streaming import QueueReporter
-from qpyt_gradio.generation.txt2img import call_arguments, generate
+from qpyt_gradio.bricks.contract import Job
+from qpyt_gradio.generation.request import prepare
+from qpyt_gradio.generation.txt2img import call_arguments
 from qpyt_gradio.models.registry import Registry
+from qpyt_gradio.ui.streaming import QueueReporter
+from qpyt_gradio.workflows.runner import run_brick
 
-OWN_WORK = {"save_png", "on_step_end", "prepare", "image_job"}
+OWN_WORK = {"save_png", "on_step_end", "prepare", "image_job", "check_request", "_decided_params"}
 
 
 def own_work(run) -> tuple[float, float]:
@@ -65,8 +67,11 @@ def main() -> None:
     arguments = parser.parse_args()
     spec = bench_model("sdxl", arguments.width)
     registry = Registry(catalog_of(spec))
-    params = GenerateParams(
-        "a lighthouse on a cliff at dusk",
+    outputs = Path(tempfile.mkdtemp(prefix="qpyt-overhead-"))
+    workspace = bench_workspace(registry, outputs)
+    brick, request = brick_request(
+        "generate",
+        prompt="a lighthouse on a cliff at dusk",
         model=spec.name,
         width=arguments.size,
         height=arguments.size,
@@ -74,8 +79,7 @@ def main() -> None:
         guidance=5.0,
         seed=42,
     )
-    prepared = prepare(params, spec, 4096)
-    outputs = Path(tempfile.mkdtemp(prefix="qpyt-overhead-"))
+    prepared = prepare(request, spec, 4096)
     with registry.image_job(spec.name) as job:
         pipeline = job.pipeline
 
@@ -85,10 +89,12 @@ def main() -> None:
             pipeline(**call_arguments(prepared))
         return time.perf_counter() - start, time.process_time() - cpu
 
+    def app_run() -> None:
+        run_brick(workspace, Job(reporter=QueueReporter(queue.Queue().put)), brick, request)
+
     def app() -> tuple[float, float]:
-        reporter = QueueReporter(queue.Queue().put)
         start, cpu = time.perf_counter(), time.process_time()
-        generate(registry, prepared, outputs, reporter, threading.Event(), live_preview=True)
+        app_run()
         return time.perf_counter() - start, time.process_time() - cpu
 
     app()  # warm-up: fits the preview map once, as the first generation after a load does
@@ -110,11 +116,9 @@ def main() -> None:
         f"{median(app_times) / median(bare_times):.3f})  (goal <= 1.03)"
     )
     print(f"CPU time ratio app / bare = {median(app_cpu) / median(bare_cpu):.3f} (less sensitive to other load)")
-    own, total = own_work(
-        lambda: generate(registry, prepare(params, spec, 4096), outputs, QueueReporter(queue.Queue().put))
-    )
+    own, total = own_work(app_run)
     print(
-        f"app's own work (validation, registry, callbacks with preview, saving): {own * 1000:.0f} ms "
+        f"app's own work (checks, workflow record, registry, callbacks with preview, saving): {own * 1000:.0f} ms "
         f"of {total * 1000:.0f} ms = {own / total:.2%} (profiled, deterministic)"
     )
     if step < 0.2:

@@ -16,7 +16,7 @@ import resource
 import subprocess
 import sys
 
-from common import bench_model, catalog_of
+from common import bench_model, bench_workspace, brick_request, catalog_of
 
 SEQUENCE = ["sdxl", "flux", "sd3", "sdxl"]
 
@@ -25,17 +25,16 @@ def child(families: list[str], width: int) -> None:
     import tempfile
     from pathlib import Path
 
-    from qpyt_gradio.generation.request import GenerateParams, prepare
-    from qpyt_gradio.generation.txt2img import generate
+    from qpyt_gradio.bricks.contract import Job
     from qpyt_gradio.models.registry import Registry
 
     specs = {family: bench_model(family, width) for family in set(families)}
     registry = Registry(catalog_of(*specs.values()))
-    outputs = Path(tempfile.mkdtemp(prefix="qpyt-switch-"))
+    workspace = bench_workspace(registry, Path(tempfile.mkdtemp(prefix="qpyt-switch-")))
     for family in families:
-        spec = specs[family]
-        params = GenerateParams("a test", model=spec.name, width=64, height=64, steps=2, guidance=3.0, seed=1)
-        generate(registry, prepare(params, spec, 2048), outputs)
+        values = {"model": specs[family].name, "width": 64, "height": 64, "steps": 2, "guidance": 3.0, "seed": 1}
+        brick, request = brick_request("generate", prompt="a test", **values)
+        brick.execute(workspace, Job(), request)
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"families": families, "peak_mib": peak_kib / 1024, "loads": dict(registry.load_counts)}))
 

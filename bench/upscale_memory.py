@@ -18,15 +18,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import bench_model, catalog_of
+from common import bench_model, bench_workspace, brick_request, catalog_of
 
 
 def child(scale: float, width: int, source_side: int, tile: int) -> None:
     import numpy as np
     from PIL import Image
 
-    from qpyt_gradio.generation.editing import EditParams
-    from qpyt_gradio.generation.upscaling import Tiling, upscale
+    from qpyt_gradio.bricks.contract import Job
     from qpyt_gradio.models.registry import Registry
 
     spec = bench_model("sdxl", width)
@@ -36,9 +35,12 @@ def child(scale: float, width: int, source_side: int, tile: int) -> None:
     Image.fromarray(np.random.default_rng(0).integers(0, 255, (source_side, source_side, 3), dtype=np.uint8)).save(
         source
     )
-    params = EditParams("a landscape", model=spec.name, strength=0.5, steps=4, guidance=3.0, seed=1)
+    values = {"model": spec.name, "strength": 0.5, "steps": 4, "guidance": 3.0, "seed": 1}
+    brick, request = brick_request(
+        "upscale", image=str(source), prompt="a landscape", scale=scale, tile=tile, overlap=tile // 8, **values
+    )
     start = time.perf_counter()
-    result = upscale(registry, source, params, Tiling(scale, tile, tile // 8), work, 4096)
+    result = brick.execute(bench_workspace(registry, work), Job(), request)
     seconds = time.perf_counter() - start
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     tiles = result.parameters["tiles"]

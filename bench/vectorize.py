@@ -16,11 +16,14 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import photo_like
+from common import CACHE, brick_request, photo_like
 from PIL import Image, ImageDraw
 
+from qpyt_gradio.bricks.contract import Job
 from qpyt_gradio.errors import InvalidInput
-from qpyt_gradio.finishing.vectorize import PRESETS, TIME_LIMIT_S, PreSteps, vectorize
+from qpyt_gradio.finishing.vectorize import TIME_LIMIT_S
+from qpyt_gradio.settings import Settings
+from qpyt_gradio.workspace import Workspace
 
 
 def logo_like(side: int) -> Image.Image:
@@ -39,10 +42,11 @@ def noise(side: int, seed: int = 0) -> Image.Image:
     return Image.fromarray(np.random.default_rng(seed).integers(0, 256, (side, side, 3), dtype=np.uint8))
 
 
-def measure(source: Path, preset: str, work: Path, force: bool = False) -> tuple[float, str]:
+def measure(source: Path, preset: str, workspace: Workspace, force: bool = False) -> tuple[float, str]:
+    brick, request = brick_request("vectorize", image=str(source), preset=preset, force=force)
     start = time.perf_counter()
     try:
-        result = vectorize(source, PRESETS[preset], PreSteps(), work, force=force)
+        result = brick.execute(workspace, Job(), request)
     except InvalidInput as refused:
         return time.perf_counter() - start, f"refused: {str(refused)[:70]}…"
     seconds = time.perf_counter() - start
@@ -67,12 +71,14 @@ def main() -> None:
         ("noise", "illustration", True),
         ("noise", "photo", False),
     ]
+    settings = Settings(cache_dir=CACHE)
+    workspace = Workspace.from_settings(settings, outputs_dir=work / "outputs")
     baseline = None
     worst = 0.0
     print(f"{arguments.side}² images; trace time limit {TIME_LIMIT_S:g} s")
     print(f"{'image':<7}{'preset':<14}{'forced':<8}{'seconds':>9}{'× logo':>8}  result")
     for name, preset, force in cases:
-        seconds, outcome = measure(work / f"{name}.png", preset, work, force)
+        seconds, outcome = measure(work / f"{name}.png", preset, workspace, force)
         baseline = baseline or seconds
         worst = max(worst, seconds)
         print(f"{name:<7}{preset:<14}{'yes' if force else 'no':<8}{seconds:>9.2f}{seconds / baseline:>8.1f}  {outcome}")

@@ -1,4 +1,5 @@
-"""Command line: ``python app.py [options]`` or ``python -m qpyt_gradio [options]``."""
+"""Command line: ``python app.py [options]`` or ``python -m qpyt_gradio [options]`` serves the page;
+``python -m qpyt_gradio run FILE --out DIR`` runs a workflow headless (:mod:`qpyt_gradio.headless`)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ import os
 import sys
 import threading
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from qpyt_gradio.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from qpyt_gradio.workspace import Workspace
 
 log = logging.getLogger("qpyt_gradio")
 
@@ -25,12 +30,11 @@ def prepare_environment() -> None:
     os.environ.setdefault("GRADIO_DEFAULT_CONCURRENCY_LIMIT", "4")
 
 
-def warm_up(context: object) -> None:
+def warm_up(workspace: Workspace) -> None:
     """Import torch and diffusers in the background once the page is served, so the first click is quicker."""
 
     def work() -> None:
-        registry = context.registry  # type: ignore[attr-defined]
-        _ = registry.device
+        _ = workspace.registry.device
         import qpyt_gradio.generation.txt2img  # noqa: F401
 
     threading.Thread(target=work, name="qpyt-warm-up", daemon=True).start()
@@ -39,18 +43,23 @@ def warm_up(context: object) -> None:
 def serve(settings: Settings) -> None:
     """Build the page for ``settings`` and serve it until interrupted."""
     from qpyt_gradio.ui.page import build_app, launch_options
-    from qpyt_gradio.workspace import AppContext
+    from qpyt_gradio.workspace import Workspace
 
-    context = AppContext.from_settings(settings)
-    app = build_app(context)
+    workspace = Workspace.from_settings(settings)
+    app = build_app(workspace)
     if settings.host not in ("127.0.0.1", "localhost", "::1") and settings.auth is None:
         log.warning("Listening on %s without --auth: anyone on this network can use the GPU.", settings.host)
-    app.launch(prevent_thread_lock=True, **launch_options(context))
-    warm_up(context)
+    app.launch(prevent_thread_lock=True, **launch_options(workspace))
+    warm_up(workspace)
     app.block_thread()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["run"]:
+        from qpyt_gradio.headless import main as run_headless
+
+        return run_headless(argv[1:])
     prepare_environment()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:

@@ -1,4 +1,4 @@
-"""Saving outputs: dated folders, readable unique names, atomic writes.
+"""Saving outputs: readable unique names, atomic writes.
 
 A file is written to a temporary file in its final folder and then linked into place under
 a name that does not exist yet, so a crash never leaves a half-written output and two jobs
@@ -30,22 +30,21 @@ def slug(text: str) -> str:
 
 
 def save_png(
-    image: Image.Image, outputs_dir: Path, stem: str, info: PngInfo | None = None, now: datetime | None = None
+    image: Image.Image, folder: Path, stem: str, info: PngInfo | None = None, now: datetime | None = None
 ) -> Path:
-    """Write ``image`` as ``outputs_dir/YYYY-MM-DD/HHMMSS-<stem>.png`` (suffixed -2, -3... if taken)."""
+    """Write ``image`` as ``folder/HHMMSS-<stem>.png`` (suffixed -2, -3... if taken)."""
 
     def write(stream: BinaryIO) -> None:
         image.save(stream, format="PNG", pnginfo=info, compress_level=PNG_COMPRESS_LEVEL)
 
-    return save_output(write, outputs_dir, stem, "png", now)
+    return save_output(write, folder, stem, "png", now)
 
 
 def save_output(
-    write: Callable[[BinaryIO], None], outputs_dir: Path, stem: str, suffix: str, now: datetime | None = None
+    write: Callable[[BinaryIO], None], folder: Path, stem: str, suffix: str, now: datetime | None = None
 ) -> Path:
-    """``write`` into ``outputs_dir/YYYY-MM-DD/HHMMSS-<stem>.<suffix>``, atomically and under a free name."""
+    """``write`` into ``folder/HHMMSS-<stem>.<suffix>``, atomically and under a free name."""
     now = now or datetime.now()
-    folder = outputs_dir / now.strftime("%Y-%m-%d")
     folder.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=".partial-", suffix=f".{suffix}", dir=folder)
     try:

@@ -17,6 +17,7 @@ from qpyt_gradio.engines import MAX_SIDE, MIN_SIDE
 
 MEMORY_STRATEGIES = ("auto", "gpu", "model_offload", "group_offload", "sequential_offload", "cpu")
 TRUE_WORDS = {"1", "true", "yes", "on"}
+PRESETS_DIR = Path(__file__).resolve().parent.parent / "presets"
 
 
 class SettingsError(ValueError):
@@ -33,6 +34,7 @@ class Settings:
     demo: bool = False
     models_dir: Path = Path("models")
     outputs_dir: Path = Path("outputs")
+    workflows_dir: Path = Path("workflows")
     cache_dir: Path = Path.home() / ".cache" / "qpyt-ui"
     memory: str = "auto"
     max_side: int = MAX_SIDE
@@ -41,6 +43,12 @@ class Settings:
     translate_model: str | None = None
     enhance_model: str | None = None
     auto_translate: bool = False
+    mcp: bool = False
+
+    @property
+    def presets_dir(self) -> Path:
+        """The ready workflows shipped with the app (read-only)."""
+        return PRESETS_DIR
 
     @property
     def demo_models_dir(self) -> Path:
@@ -92,6 +100,9 @@ def _argument_parser(defaults: Settings) -> argparse.ArgumentParser:
         "--models-dir", type=Path, default=defaults.models_dir, help="diffusers folders and .safetensors"
     )
     parser.add_argument("--outputs-dir", type=Path, default=defaults.outputs_dir, help="where images are saved")
+    parser.add_argument(
+        "--workflows-dir", type=Path, default=defaults.workflows_dir, help="where workflows are saved from the page"
+    )
     parser.add_argument("--cache-dir", type=Path, default=defaults.cache_dir, help="demo models and other caches")
     parser.add_argument("--memory", choices=MEMORY_STRATEGIES, default=defaults.memory, help="memory strategy")
     parser.add_argument("--max-side", type=int, default=defaults.max_side, help="largest width/height allowed")
@@ -103,6 +114,9 @@ def _argument_parser(defaults: Settings) -> argparse.ArgumentParser:
         action="store_true",
         default=defaults.auto_translate,
         help="translate French prompts to English before generating",
+    )
+    parser.add_argument(
+        "--mcp", action="store_true", default=defaults.mcp, help="serve every brick as an MCP tool (gradio[mcp])"
     )
     parser.add_argument(
         "--no-live-preview",
@@ -134,6 +148,7 @@ def _from_environment(environ: Mapping[str, str]) -> tuple[Settings, str | None]
         demo=flag("QPYT_DEMO", base.demo),
         models_dir=Path(environ.get("QPYT_MODELS_DIR") or base.models_dir),
         outputs_dir=Path(environ.get("QPYT_OUTPUTS_DIR") or base.outputs_dir),
+        workflows_dir=Path(environ.get("QPYT_WORKFLOWS_DIR") or base.workflows_dir),
         cache_dir=Path(environ.get("QPYT_CACHE_DIR") or base.cache_dir),
         memory=environ.get("QPYT_MEMORY") or base.memory,
         max_side=max_side,
@@ -142,6 +157,7 @@ def _from_environment(environ: Mapping[str, str]) -> tuple[Settings, str | None]
         translate_model=environ.get("QPYT_TRANSLATE_MODEL") or None,
         enhance_model=environ.get("QPYT_ENHANCE_MODEL") or None,
         auto_translate=flag("QPYT_AUTO_TRANSLATE", base.auto_translate),
+        mcp=flag("QPYT_MCP", base.mcp),
     )
     return settings, environ.get("QPYT_AUTH")
 

@@ -13,16 +13,6 @@ SEED_LIMIT = 2**32
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-def require_text(text: str | None, empty_message: str) -> str:
-    """``text`` stripped; :class:`InvalidInput` when it is empty or longer than the limit."""
-    value = (text or "").strip()
-    if not value:
-        raise InvalidInput(empty_message)
-    if len(value) > MAX_PROMPT_CHARS:
-        raise InvalidInput(f"The text has {len(value):,} characters; shorten it to {MAX_PROMPT_CHARS:,} or fewer.")
-    return value
-
-
 def whole_number(name: str, value: Any, low: int, high: int) -> int:
     """``value`` as an int in [low, high]; :class:`InvalidInput` naming ``name`` otherwise."""
     try:

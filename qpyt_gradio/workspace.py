@@ -1,7 +1,8 @@
-"""What every brick receives: settings, the model catalog, the registry and the job board.
+"""What lives as long as the app: settings, the model catalog, the registry, the job board, the folders.
 
 The registry (and with it torch and diffusers) is created on first use, so the page is
-served before the heavy libraries are imported.
+served before the heavy libraries are imported. Nothing here belongs to one user: their
+choices travel in each :class:`~qpyt_gradio.bricks.contract.Job`.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from qpyt_gradio.bricks.contract import Choices
 from qpyt_gradio.demo.models import demo_specs, with_demo_models
-from qpyt_gradio.models.catalog import Catalog
-from qpyt_gradio.models.hub import hub_family
+from qpyt_gradio.models.catalog import Catalog, ModelSpec, NotListed, hub_spec
 from qpyt_gradio.settings import Settings
 
 if TYPE_CHECKING:
@@ -53,22 +56,68 @@ class JobBoard:
 
 
 @dataclass
-class AppContext:
+class Workspace:
+    """The app's lasting state; ``outputs_dir`` is where bricks save (dated subfolders unless
+    ``dated_outputs`` is off, as for a headless run into a folder of the user's)."""
+
     settings: Settings
     catalog: Catalog
+    outputs_dir: Path
+    dated_outputs: bool = True
     jobs: JobBoard = field(default_factory=JobBoard)
-    live_preview: bool = True
-    auto_translate: bool = False
     _registry: Registry | None = None
     _registry_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> AppContext:
-        catalog = Catalog(settings.models_dir, hub_family=hub_family)
+    def from_settings(cls, settings: Settings, outputs_dir: Path | None = None) -> Workspace:
+        """The workspace for ``settings``; ``outputs_dir`` replaces the dated outputs folder."""
+        catalog = Catalog(settings.models_dir)
         if settings.demo:
             for spec in demo_specs(settings.demo_models_dir):
                 catalog.add(spec)
-        return cls(settings, catalog, live_preview=settings.live_preview, auto_translate=settings.auto_translate)
+        if outputs_dir is None:
+            return cls(settings, catalog, settings.outputs_dir)
+        return cls(settings, catalog, outputs_dir, dated_outputs=False)
+
+    @classmethod
+    def around(cls, registry: Registry, settings: Settings, outputs_dir: Path) -> Workspace:
+        """A workspace on an existing registry and its catalog, saving into ``outputs_dir`` (benchmarks)."""
+        return cls(settings, registry.catalog, outputs_dir, dated_outputs=False, _registry=registry)
+
+    @property
+    def limits(self) -> dict[str, float]:
+        """The limits that request ranges may name."""
+        return {"max_side": self.settings.max_side}
+
+    @property
+    def max_side(self) -> int:
+        return self.settings.max_side
+
+    def default_choices(self) -> Choices:
+        """The choices of a user who changed nothing: those the settings start the page with."""
+        return Choices(live_preview=self.settings.live_preview, auto_translate=self.settings.auto_translate)
+
+    def output_folder(self) -> Path:
+        """The folder a new output goes to."""
+        if not self.dated_outputs:
+            return self.outputs_dir
+        return self.outputs_dir / datetime.now().strftime("%Y-%m-%d")
+
+    def model(self, name: str) -> ModelSpec:
+        """The model called ``name``; an empty name is the first of the list.
+
+        A Hugging Face id that is not listed yet is read on the Hub (its ``model_index.json``)
+        and added to the list: the one place where naming a model can reach the network.
+        """
+        name = (name or "").strip() or self.catalog.default_name()
+        try:
+            return self.catalog.get(name)
+        except NotListed:
+            from qpyt_gradio.models.hub import hub_family
+
+            spec = hub_spec(name, hub_family(name))
+            self.catalog.add(spec)
+            return spec
 
     @property
     def registry(self) -> Registry:

@@ -41,11 +41,9 @@ def demo_models(cache_dir: Path) -> dict[str, ModelSpec]:
 
 
 @pytest.fixture()
-def catalog(tmp_path: Path, demo_models: dict[str, ModelSpec]) -> Catalog:
-    catalog = Catalog(tmp_path / "models", fixed=[])
-    for spec in demo_models.values():
-        catalog.add(spec)
-    return catalog
+def catalog(workspace) -> Catalog:
+    """The demo workspace's model list: the demo models first, then the well-known hub ids."""
+    return workspace.catalog
 
 
 def free_port() -> int:
@@ -129,11 +127,15 @@ def demo_settings(cache_dir: Path, tmp_path: Path):
 
 
 @pytest.fixture()
-def registry(catalog, demo_settings):
-    """A registry with the demo image models and the three tiny helpers (built once per session)."""
-    from qpyt_gradio.helpers.models import register_helpers
-    from qpyt_gradio.models.registry import Registry
+def workspace(demo_settings, demo_models):
+    """A demo workspace: the demo image models and the tiny helpers (built once per session), outputs in
+    the test's folder."""
+    from qpyt_gradio.workspace import Workspace
 
-    registry = Registry(catalog)
-    register_helpers(registry, demo_settings)
-    return registry
+    return Workspace.from_settings(demo_settings)
+
+
+@pytest.fixture()
+def registry(workspace):
+    """The workspace's registry, with the demo image models and the tiny helpers."""
+    return workspace.registry

@@ -65,7 +65,7 @@ def test_retouch(client, pictures):
     [
         ("/remove_background", {"image": "notes"}, "is not an image"),
         ("/remove_background", {"image": "dot"}, "one flat colour: there is no subject to cut out"),
-        ("/remove_background", {"background_model": "sam"}, "Unknown background model"),
+        ("/remove_background", {"background_model": "sam"}, "Background model 'sam' is unknown"),
         ("/remove_background", {"output": "color", "color": "blue-ish"}, "is not of the form #rrggbb"),
         ("/vectorize", {"image": None}, "No image to vectorize"),
         ("/vectorize", {"corner_threshold": 500}, "Corner threshold 500 is out of range"),

@@ -5,12 +5,14 @@ import threading
 import numpy as np
 import pytest
 from PIL import Image, ImageFilter
+from support.running import run
 
+from qpyt_gradio.bricks.contract import Job
 from qpyt_gradio.errors import GenerationCancelled, InvalidInput
-from qpyt_gradio.generation.editing import EditParams, img2img, working_size
-from qpyt_gradio.generation.inpainting import InpaintOptions, feathered, inpaint
-from qpyt_gradio.generation.outpainting import Extension, extended_canvas, extension_for_aspect, outpaint
-from qpyt_gradio.generation.upscaling import Tiling, tile_starts, tile_weights, upscale
+from qpyt_gradio.generation.editing import working_size
+from qpyt_gradio.generation.inpainting import feathered
+from qpyt_gradio.generation.outpainting import Extension, extended_canvas, extension_for_aspect
+from qpyt_gradio.generation.upscaling import tile_starts, tile_weights
 from qpyt_gradio.metadata import read_parameters
 
 ENGINES = ["demo-sdxl", "demo-flux", "demo-sd3"]
@@ -37,16 +39,17 @@ def pixels(path):
 
 
 def params(model, **changes):
-    return EditParams(**{"prompt": "a cat", "model": model, "strength": 0.6, "steps": 3, "seed": 5, **changes})
+    return {"prompt": "a cat", "model": model, "strength": 0.6, "steps": 3, "seed": 5, **changes}
 
 
 @pytest.mark.parametrize("model", ENGINES)
-def test_img2img_keeps_the_source_size_and_records_it_by_hash(registry, source, tmp_path, model):
-    result = img2img(registry, source, params(model, num_images=2), tmp_path, 2048)
+def test_img2img_keeps_the_source_size_and_records_it_by_hash(workspace, source, model):
+    result = run(workspace, "img2img", image=str(source), **params(model, num_images=2))
     assert [Image.open(path).size for path in result.paths] == [(150, 100)] * 2
     stored = read_parameters(result.paths[1])
     assert (stored["brick"], stored["strength"], stored["seed"], stored["engine"]) == ("img2img", 0.6, 6, model[5:])
     assert len(stored["source_sha256"]) == 64 and "image" not in stored
+    assert stored["workflow"]["steps"][0]["input"] == {"image": {"sha256": stored["source_sha256"]}}
     assert any("resized back to 150×100" in note for note in result.parameters["notes"])
     assert np.abs(pixels(result.paths[0]) - pixels(source)).mean() > 1
 
@@ -62,10 +65,10 @@ def test_working_sizes_keep_the_aspect_ratio():
 @pytest.mark.parametrize("model", ENGINES)
 @pytest.mark.parametrize("only_masked", [False, True])
 def test_inpainting_leaves_pixels_outside_mask_and_feather_exactly_as_they_were(
-    registry, source, mask, tmp_path, model, only_masked
+    workspace, source, mask, model, only_masked
 ):
-    options = InpaintOptions(mask_blur=8, only_masked=only_masked, padding=16)
-    result = inpaint(registry, source, mask, params(model, strength=1.0), options, tmp_path, 2048)
+    options = {"mask_blur": 8, "only_masked": only_masked, "padding": 16}
+    result = run(workspace, "inpaint", image=str(source), mask=str(mask), **params(model, strength=1.0), **options)
     out, original = pixels(result.paths[0]), pixels(source)
     far = np.asarray(Image.open(mask).filter(ImageFilter.MaxFilter(2 * 8 + 1))) == 0
     assert np.array_equal(out[far], original[far])
@@ -82,54 +85,56 @@ def test_the_feather_band_has_an_exact_reach():
     assert list(alpha[20, 19:31]) == sorted(alpha[20, 19:31], reverse=True)
 
 
-def test_inpainting_masks_that_need_a_word(registry, source, mask, tmp_path):
+def test_inpainting_masks_that_need_a_word(workspace, source, mask, tmp_path):
+    def inpaint(mask_path, **options):
+        return run(workspace, "inpaint", image=str(source), mask=mask_path, **params("demo-sdxl"), **options)
+
     with pytest.raises(InvalidInput, match="No mask"):
-        inpaint(registry, source, None, params("demo-sdxl"), InpaintOptions(), tmp_path, 2048)
+        inpaint(None)
     empty = tmp_path / "empty.png"
     Image.new("L", (150, 100), 0).save(empty)
     with pytest.raises(InvalidInput, match="The mask is empty: nothing to inpaint"):
-        inpaint(registry, source, empty, params("demo-sdxl"), InpaintOptions(), tmp_path, 2048)
+        inpaint(str(empty))
     full = tmp_path / "full.png"
     Image.new("L", (150, 100), 255).save(full)
-    result = inpaint(registry, source, full, params("demo-sdxl"), InpaintOptions(), tmp_path, 2048)
+    result = inpaint(str(full))
     assert any("covers the whole image" in note for note in result.parameters["notes"])
     small = tmp_path / "small.png"
     Image.open(mask).resize((75, 50)).save(small)
-    result = inpaint(registry, source, small, params("demo-sdxl"), InpaintOptions(), tmp_path, 2048)
+    result = inpaint(str(small))
     assert "The mask was 75×50; it was resized to the image's 150×100." in result.parameters["notes"]
     painted = Image.new("RGBA", (150, 100), (0, 0, 0, 0))
     painted.paste((255, 0, 0, 255), (10, 10, 30, 30))
-    result = inpaint(registry, source, painted, params("demo-sdxl"), InpaintOptions(mask_blur=0), tmp_path, 2048)
+    painted.save(tmp_path / "painted.png")
+    result = inpaint(str(tmp_path / "painted.png"), mask_blur=0)
     changed = np.abs(pixels(result.paths[0]) - pixels(source)).sum(axis=2) > 0
     assert changed[10:30, 10:30].any() and not changed[40:, 40:].any()
 
 
 @pytest.mark.parametrize("mode", ["RGBA", "L", "P", "CMYK", "I;16"])
-def test_sources_of_any_mode_are_converted(registry, tmp_path, mode):
+def test_sources_of_any_mode_are_converted(workspace, tmp_path, mode):
     path = tmp_path / f"source.{'jpg' if mode == 'CMYK' else 'png'}"
     Image.new(mode, (80, 64)).save(path)
-    result = img2img(registry, path, params("demo-sd3", steps=2), tmp_path, 2048)
+    result = run(workspace, "img2img", image=str(path), **params("demo-sd3", steps=2))
     assert Image.open(result.paths[0]).mode == "RGB"
 
 
-def test_tiny_or_missing_sources_are_refused(registry, tmp_path):
+def test_tiny_or_missing_sources_are_refused(workspace, tmp_path):
     tiny = tmp_path / "tiny.png"
     Image.new("RGB", (1, 1)).save(tiny)
     with pytest.raises(InvalidInput, match="The image is 1×1: use one of at least 16×16"):
-        img2img(registry, tiny, params("demo-sdxl"), tmp_path, 2048)
+        run(workspace, "img2img", image=str(tiny), **params("demo-sdxl"))
     with pytest.raises(InvalidInput, match="No image to redraw"):
-        img2img(registry, None, params("demo-sdxl"), tmp_path, 2048)
+        run(workspace, "img2img", image=None, **params("demo-sdxl"))
 
 
 @pytest.mark.parametrize("model", ENGINES)
-def test_outpainting_keeps_the_original_outside_the_overlap_band_and_fills_the_new_area(
-    registry, source, tmp_path, model
-):
-    extension = Extension(left=40, right=24, top=16, overlap=8)
-    result = outpaint(registry, source, params(model, strength=1.0), extension, tmp_path, 2048, mask_blur=8)
+def test_outpainting_keeps_the_original_outside_the_overlap_band_and_fills_the_new_area(workspace, source, model):
+    extension = {"left": 40, "right": 24, "top": 16, "overlap": 8}
+    result = run(workspace, "outpaint", image=str(source), **params(model, strength=1.0), **extension)
     out, original = pixels(result.paths[0]), pixels(source)
     assert out.shape == (116, 214, 3)
-    band = 8 + 8
+    band = 8 + 16
     kept = out[16 + band : 16 + 100, 40 + band : 40 + 150 - band]
     assert np.array_equal(kept, original[band:, band : 150 - band])
     new_area = out[:, :40]
@@ -146,9 +151,11 @@ def test_outpaint_fill_and_aspect():
     assert extension_for_aspect(1600, 900, "1:1") == Extension(top=350, bottom=350)
 
 
-def test_outpaint_bad_input(registry, source, tmp_path):
+def test_outpaint_bad_input(workspace, source):
     with pytest.raises(InvalidInput, match="Nothing to outpaint"):
-        outpaint(registry, source, params("demo-sdxl"), Extension(), tmp_path, 2048)
+        run(workspace, "outpaint", image=str(source), **params("demo-sdxl"))
+    with pytest.raises(InvalidInput, match="Pre-fill 'smear' is unknown: use one of reflect, stretch"):
+        run(workspace, "outpaint", image=str(source), left=8, fill="smear", **params("demo-sdxl"))
     with pytest.raises(InvalidInput, match="not of the form 16:9"):
         extension_for_aspect(10, 10, "wide")
 
@@ -168,7 +175,7 @@ def test_the_tile_grid_covers_every_pixel_with_positive_weight(length, tile, ove
 
 
 @pytest.mark.parametrize("model", ENGINES)
-def test_upscaling_awkward_sizes(registry, tmp_path, model):
+def test_upscaling_awkward_sizes(workspace, tmp_path, model):
     path = tmp_path / "wide.png"
     Image.fromarray(np.random.default_rng(3).integers(0, 255, (37, 111, 3), dtype=np.uint8)).save(path)
     progress = []
@@ -177,7 +184,8 @@ def test_upscaling_awkward_sizes(registry, tmp_path, model):
         def step(self, done, total, preview):
             progress.append((done, total, preview().size))
 
-    result = upscale(registry, path, params(model, prompt="", strength=0.3), Tiling(3.0), tmp_path, 2048, Tiles())
+    job = Job(reporter=Tiles())
+    result = run(workspace, "upscale", job, image=str(path), scale=3.0, **params(model, prompt="", strength=0.3))
     out = Image.open(result.paths[0])
     assert out.size == (333, 111)
     stored = read_parameters(result.paths[0])
@@ -186,18 +194,20 @@ def test_upscaling_awkward_sizes(registry, tmp_path, model):
     assert "Steps raised from 3 to 4: strength 0.3 must run at least one step." in result.parameters["notes"]
 
 
-def test_upscale_limits_are_checked_before_any_work(registry, source, tmp_path):
+def test_upscale_limits_are_checked_before_any_work(workspace, registry, source, tmp_path):
     with pytest.raises(InvalidInput, match="largest side allowed is 8192"):
         Image.new("RGB", (3000, 100)).save(tmp_path / "wide.png")
-        upscale(registry, tmp_path / "wide.png", params("demo-sdxl"), Tiling(4.0), tmp_path, 2048)
+        run(workspace, "upscale", image=str(tmp_path / "wide.png"), scale=4.0, **params("demo-sdxl"))
     assert registry.load_counts["demo-sdxl"] == 0
     with pytest.raises(InvalidInput, match="Overlap 70 must be less than half the tile size"):
-        upscale(registry, source, params("demo-sdxl"), Tiling(2.0, tile=128, overlap=70), tmp_path, 2048)
+        run(workspace, "upscale", image=str(source), scale=2.0, tile=128, overlap=70, **params("demo-sdxl"))
     with pytest.raises(InvalidInput, match="Scale 5 is out of range"):
-        upscale(registry, source, params("demo-sdxl"), Tiling(5.0), tmp_path, 2048)
+        run(workspace, "upscale", image=str(source), scale=5.0, **params("demo-sdxl"))
+    with pytest.raises(InvalidInput, match="Tile size 10 is out of range: use 64 to 4096"):
+        run(workspace, "upscale", image=str(source), tile=10, **params("demo-sdxl"))
 
 
-def test_cancel_stops_between_tiles(registry, source, tmp_path):
+def test_cancel_stops_between_tiles(workspace, source, tmp_path):
     cancel = threading.Event()
 
     class StopAfterTwo:
@@ -205,8 +215,9 @@ def test_cancel_stops_between_tiles(registry, source, tmp_path):
             if done == 2:
                 cancel.set()
 
+    job = Job(cancel=cancel, reporter=StopAfterTwo())
     with pytest.raises(GenerationCancelled, match="after tile 2 of"):
-        upscale(registry, source, params("demo-sdxl"), Tiling(2.0), tmp_path, 2048, StopAfterTwo(), cancel)
+        run(workspace, "upscale", job, image=str(source), scale=2.0, **params("demo-sdxl"))
     assert not list(tmp_path.rglob("*-highly*.png")) and not list(tmp_path.rglob("*-a-cat.png"))
 
 

@@ -7,10 +7,10 @@ import pytest
 import torch
 from diffusers import DiffusionPipeline
 from PIL import Image
+from support.running import run as run_brick
 
+from qpyt_gradio.bricks.contract import Choices, Job
 from qpyt_gradio.errors import GenerationCancelled, InvalidInput
-from qpyt_gradio.generation.request import GenerateParams, prepare
-from qpyt_gradio.generation.txt2img import generate
 from qpyt_gradio.metadata import read_parameters
 
 
@@ -27,16 +27,17 @@ class Recorder:
         if self._cancel_after == done:
             self._cancel.set()
 
+    def text(self, partial):
+        raise AssertionError("an image brick writes no text")
 
-def run(registry, catalog, tmp_path, **values):
-    spec = catalog.resolve(values.get("model", "demo-sdxl"))
-    prepared = prepare(GenerateParams(**values), spec, 2048)
-    return generate(registry, prepared, tmp_path, Recorder())
+
+def run(workspace, job=None, **values):
+    return run_brick(workspace, "generate", job or Job(reporter=Recorder()), **values)
 
 
 @pytest.mark.parametrize("name", ["demo-sdxl", "demo-flux", "demo-sd3"])
-def test_same_pixels_as_a_bare_diffusers_call(registry, catalog, tmp_path, name):
-    spec = catalog.resolve(name)
+def test_same_pixels_as_a_bare_diffusers_call(workspace, catalog, name):
+    spec = catalog.get(name)
     values = {
         "prompt": "a red lighthouse at dusk",
         "model": name,
@@ -46,7 +47,7 @@ def test_same_pixels_as_a_bare_diffusers_call(registry, catalog, tmp_path, name)
         "guidance": 4.0,
         "seed": 1234,
     }
-    result = run(registry, catalog, tmp_path, **values)
+    result = run(workspace, **values)
     app_pixels = np.asarray(Image.open(result.paths[0]))
 
     bare = DiffusionPipeline.from_pretrained(spec.location)
@@ -64,11 +65,11 @@ def test_same_pixels_as_a_bare_diffusers_call(registry, catalog, tmp_path, name)
     assert np.array_equal(app_pixels, np.asarray(image))
 
 
-def test_batch_images_are_reproducible_alone_from_their_own_seed(registry, catalog, tmp_path):
+def test_batch_images_are_reproducible_alone_from_their_own_seed(workspace):
     values = {"prompt": "a boat", "model": "demo-sd3", "width": 64, "height": 64, "steps": 2, "guidance": 3.0}
-    batch = run(registry, catalog, tmp_path, seed=10, num_images=3, **values)
+    batch = run(workspace, seed=10, num_images=3, **values)
     assert batch.parameters["seeds"] == [10, 11, 12]
-    alone = run(registry, catalog, tmp_path, seed=12, num_images=1, **values)
+    alone = run(workspace, seed=12, num_images=1, **values)
     third = np.asarray(Image.open(batch.paths[2])).astype(int)
     # Same starting noise; batched matrix products may round differently in the last bit.
     assert np.abs(third - np.asarray(Image.open(alone.paths[0]))).max() <= 1
@@ -76,37 +77,34 @@ def test_batch_images_are_reproducible_alone_from_their_own_seed(registry, catal
 
 
 @pytest.mark.parametrize("name", ["demo-sdxl", "demo-flux"])
-def test_progress_and_live_preview_every_step(registry, catalog, tmp_path, name):
-    spec = catalog.resolve(name)
+def test_progress_and_live_preview_every_step(workspace, name):
     recorder = Recorder()
-    prepared = prepare(
-        GenerateParams("a cat", model=name, width=128, height=64, steps=3, guidance=2, seed=1), spec, 2048
-    )
-    generate(registry, prepared, tmp_path, recorder)
+    values = {"prompt": "a cat", "model": name, "width": 128, "height": 64, "steps": 3, "guidance": 2, "seed": 1}
+    run(workspace, Job(reporter=recorder), **values)
     assert recorder.steps == [(1, 3), (2, 3), (3, 3)]
     assert [preview.size for preview in recorder.previews] == [(16, 8)] * 3
     assert np.asarray(recorder.previews[-1]).std() > 0
+    quiet = Recorder()
+    run(workspace, Job(Choices(live_preview=False), reporter=quiet), **values)
+    assert quiet.steps == [(1, 3), (2, 3), (3, 3)] and quiet.previews == []
 
 
-def test_cancel_stops_between_steps_and_the_app_stays_ready(registry, catalog, tmp_path):
-    spec = catalog.resolve("demo-sdxl")
+def test_cancel_stops_between_steps_and_the_app_stays_ready(workspace, registry):
     cancel = threading.Event()
     recorder = Recorder(cancel_after=2, cancel=cancel)
-    prepared = prepare(GenerateParams("a cat", model="demo-sdxl", width=64, height=64, steps=10, seed=1), spec, 2048)
+    values = {"prompt": "a cat", "model": "demo-sdxl", "width": 64, "height": 64, "steps": 10, "seed": 1}
     with pytest.raises(GenerationCancelled, match="after step 3"):
-        generate(registry, prepared, tmp_path, recorder, cancel)
+        run(workspace, Job(cancel=cancel, reporter=recorder), **values)
     assert len(recorder.steps) == 2
-    assert not list(tmp_path.rglob("*.png"))
-    result = generate(registry, prepared, tmp_path, Recorder())
+    assert not list(workspace.outputs_dir.rglob("*.png"))
+    result = run(workspace, **values)
     assert len(result.paths) == 1
     assert registry.live_pipeline_count() == 1
 
 
-def test_saved_images_carry_their_parameters(registry, catalog, tmp_path):
+def test_saved_images_carry_their_parameters_and_the_workflow(workspace):
     result = run(
-        registry,
-        catalog,
-        tmp_path,
+        workspace,
         prompt="a castle, at night",
         negative_prompt="blurry",
         model="demo-sdxl",
@@ -131,12 +129,12 @@ def test_saved_images_carry_their_parameters(registry, catalog, tmp_path):
     a1111 = Image.open(result.paths[0]).text["parameters"]
     assert a1111.splitlines()[1] == "Negative prompt: blurry"
     assert "Steps: 2, Sampler: Euler, CFG scale: 5.5, Seed: 99, Size: 72x64, Model: demo-sdxl" in a1111
+    step = first["workflow"]["steps"][0]
+    assert (first["workflow_step"], step["brick"], step["params"]["seed"], step["input"]) == (1, "generate", 99, {})
 
 
-def test_out_of_gpu_memory_becomes_advice_and_the_next_job_runs(registry, catalog, tmp_path, monkeypatch):
+def test_out_of_gpu_memory_becomes_advice_and_the_next_job_runs(workspace, registry, monkeypatch):
     """No GPU here, so the CUDA out-of-memory error is raised where diffusers would raise it."""
-    spec = catalog.resolve("demo-sdxl")
-    prepared = prepare(GenerateParams("a cat", model="demo-sdxl", width=1024, height=1024, steps=2, seed=1), spec, 2048)
     with registry.image_job("demo-sdxl") as job:
         pipeline_type = type(job.pipeline)
 
@@ -146,6 +144,5 @@ def test_out_of_gpu_memory_becomes_advice_and_the_next_job_runs(registry, catalo
     with monkeypatch.context() as patch:
         patch.setattr(pipeline_type, "__call__", exhausted)
         with pytest.raises(InvalidInput, match=r"Out of GPU memory at 1024×1024 with 1 image.*Settings"):
-            generate(registry, prepared, tmp_path)
-    small = prepare(GenerateParams("a cat", model="demo-sdxl", width=64, height=64, steps=2, seed=1), spec, 2048)
-    assert len(generate(registry, small, tmp_path).paths) == 1
+            run(workspace, prompt="a cat", model="demo-sdxl", width=1024, height=1024, steps=2, seed=1)
+    assert len(run(workspace, prompt="a cat", model="demo-sdxl", width=64, height=64, steps=2, seed=1).paths) == 1

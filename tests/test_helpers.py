@@ -5,11 +5,11 @@ import re
 import numpy as np
 import pytest
 from PIL import Image
+from support.running import run
 
+from qpyt_gradio.bricks.contract import Choices, Job
 from qpyt_gradio.errors import InvalidInput, ModelUnavailable
 from qpyt_gradio.finishing.background import cut_out
-from qpyt_gradio.generation.request import GenerateParams, prepare
-from qpyt_gradio.generation.txt2img import generate
 from qpyt_gradio.helpers.caption import CAPTION_TASKS, as_image_prompt, caption
 from qpyt_gradio.helpers.enhance import STYLES, clean_enhanced, enhance, limit_words
 from qpyt_gradio.helpers.kinds import CAPTION
@@ -38,15 +38,15 @@ def test_images_of_any_mode_are_described(registry, tmp_path):
         assert caption(registry, path, "short").text
 
 
-def test_bad_images_get_messages_and_the_captioner_keeps_working(registry, picture, tmp_path):
+def test_bad_images_get_messages_and_the_captioner_keeps_working(workspace, registry, picture, tmp_path):
     with pytest.raises(InvalidInput, match="No image to describe"):
         caption(registry, None, "short")
     text_file = tmp_path / "notes.png"
     text_file.write_text("not an image")
     with pytest.raises(InvalidInput, match=r"notes\.png is not an image"):
         caption(registry, text_file, "short")
-    with pytest.raises(InvalidInput, match="Unknown caption task 'poem'"):
-        caption(registry, picture, "poem")
+    with pytest.raises(InvalidInput, match="Description 'poem' is unknown: use one of short, detailed"):
+        run(workspace, "caption", image=str(picture), task="poem")
     assert caption(registry, picture, "short").text
 
 
@@ -119,12 +119,13 @@ def test_text_that_is_not_french_comes_back_unchanged(registry, text, note):
     assert registry.load_counts["helper:translate"] == 0
 
 
-def test_translation_refuses_empty_and_huge_text(registry):
+def test_translation_refuses_empty_and_huge_text(workspace):
     with pytest.raises(InvalidInput, match="Nothing to translate"):
-        translate(registry, "   ")
+        run(workspace, "translate", text="   ")
     with pytest.raises(InvalidInput, match="20,000 characters; shorten it to 4,000"):
-        translate(registry, "é" * 20000)
-    assert translate(registry, "le chat noir").translated
+        run(workspace, "translate", text="é" * 20000)
+    result = run(workspace, "translate", text="le chat noir")
+    assert result.parameters["translated"] and result.notes == ("Translated from French.",)
 
 
 def test_language_detection():
@@ -150,14 +151,25 @@ def test_enhancer_is_repeatable_with_a_seed_and_streams(registry):
     ("arguments", "message"),
     [
         (("", "sdxl", 0.5, 1), "Nothing to enhance"),
-        (("a cat", "sd15", 0.5, 1), "Unknown engine 'sd15'"),
+        (("a cat", "sd15", 0.5, 1), "For 'sd15' is unknown: use sdxl, flux, sd3 or a model's name"),
         (("a cat", "sdxl", 2.0, 1), "Creativity 2 is out of range: use 0 to 1.5"),
         (("a cat", "sdxl", 0.5, -5), "Seed -5 is out of range"),
     ],
 )
-def test_enhancer_bad_input(registry, arguments, message):
+def test_enhancer_bad_input(workspace, arguments, message):
+    text, engine, creativity, seed = arguments
     with pytest.raises(InvalidInput, match=message):
-        enhance(registry, *arguments)
+        run(workspace, "enhance_prompt", text=text, engine=engine, creativity=creativity, seed=seed)
+
+
+def test_the_enhancer_writes_for_the_engine_of_a_model_and_the_session_picks_the_enhancer(workspace):
+    result = run(workspace, "enhance_prompt", text="a cat", engine="demo-flux", seed=3)
+    assert result.parameters["engine"] == "flux" and result.text
+    chosen = Job(Choices(enhance_model="Qwen/Qwen2.5-0.5B-Instruct"))
+    with pytest.raises(ModelUnavailable, match=r"Qwen/Qwen2\.5-0\.5B-Instruct.*--enhance-model"):
+        run(workspace, "enhance_prompt", chosen, text="a cat", engine="sdxl")
+    with pytest.raises(InvalidInput, match="Enhancer model 'evil/model' is not offered"):
+        run(workspace, "enhance_prompt", Job(Choices(enhance_model="evil/model")), text="a cat")
 
 
 @pytest.mark.parametrize(
@@ -209,21 +221,18 @@ class HelperWatcher:
     def step(self, done, total, preview):
         self.helper_bytes.append(sum(row.bytes for row in self.registry.report() if row.role == "helper"))
 
+    def text(self, partial):
+        raise AssertionError("an image brick writes no text")
 
-def test_no_helper_is_resident_while_an_image_is_sampled(registry, catalog, picture, tmp_path):
+
+def test_no_helper_is_resident_while_an_image_is_sampled(workspace, registry, picture):
     caption(registry, picture, "short")
     translate(registry, "un chat noir")
     enhance(registry, "a cat", "sdxl", 0.5, 1)
     cut_out(registry, picture, "u2net", False)
     assert {row.role for row in registry.report()} == {"helper"} and len(registry.report()) == 4
     watcher = HelperWatcher(registry)
-    spec = catalog.resolve("demo-sdxl")
-    generate(
-        registry,
-        prepare(GenerateParams("a cat", model=spec.name, width=64, height=64, steps=3, seed=1), spec, 2048),
-        tmp_path,
-        watcher,
-    )
+    run(workspace, "generate", Job(reporter=watcher), prompt="a cat", model="demo-sdxl", width=64, height=64, steps=3)
     assert watcher.helper_bytes == [0, 0, 0]
     assert [row.role for row in registry.report()] == ["image pipeline"]
     caption(registry, picture, "short")
@@ -232,21 +241,17 @@ def test_no_helper_is_resident_while_an_image_is_sampled(registry, catalog, pict
     assert registry.load_counts["helper:background:u2net"] == 2
 
 
-def test_the_memory_panel_shows_helpers_as_they_come_and_go(demo_settings, picture, demo_models):
+def test_the_memory_panel_shows_helpers_as_they_come_and_go(workspace, picture):
     from qpyt_gradio.ui.sidebar import memory_panel
-    from qpyt_gradio.workspace import AppContext
 
-    ctx = AppContext.from_settings(demo_settings)
-    assert memory_panel(ctx)[0] == []
-    caption(ctx.registry, picture, "short")
-    enhance(ctx.registry, "a cat", "sdxl", 0.5, 1)
-    rows, line = memory_panel(ctx)
+    assert memory_panel(workspace)[0] == []
+    caption(workspace.registry, picture, "short")
+    enhance(workspace.registry, "a cat", "sdxl", 0.5, 1)
+    rows, line = memory_panel(workspace)
     assert [row[0] for row in rows] == [
         "Florence-2 · demo-florence2 (helper)",
         "Qwen2.5 Instruct · demo-qwen2 (helper)",
     ]
     assert all(row[2].endswith("KB") or row[2].endswith("MB") for row in rows) and "CPU" in line
-    spec = ctx.catalog.resolve("demo-sd3")
-    params = GenerateParams("a cat", model=spec.name, width=64, height=64, steps=1, seed=1)
-    generate(ctx.registry, prepare(params, spec, 2048), demo_settings.outputs_dir)
-    assert [row[0] for row in memory_panel(ctx)[0]] == ["demo-sd3 (image pipeline)"]
+    run(workspace, "generate", prompt="a cat", model="demo-sd3", width=64, height=64, steps=1, seed=1)
+    assert [row[0] for row in memory_panel(workspace)[0]] == ["demo-sd3 (image pipeline)"]

@@ -4,6 +4,7 @@ import gc
 import weakref
 
 import pytest
+from support.running import run
 
 from qpyt_gradio.errors import ModelUnavailable
 from qpyt_gradio.helpers.kinds import ENHANCE
@@ -43,16 +44,8 @@ def test_switching_engines_leaves_exactly_one_pipeline_alive(registry):
     assert registry.load_counts == {"demo-sdxl": 2, "demo-flux": 1, "demo-sd3": 1}
 
 
-def test_release_frees_the_pipeline_at_once_without_another_collection(registry, catalog, tmp_path):
-    from qpyt_gradio.generation.request import GenerateParams, prepare
-    from qpyt_gradio.generation.txt2img import generate
-
-    spec = catalog.resolve("demo-flux")
-    generate(
-        registry,
-        prepare(GenerateParams("a", model=spec.name, width=64, height=64, steps=2, seed=1), spec, 2048),
-        tmp_path,
-    )
+def test_release_frees_the_pipeline_at_once_without_another_collection(workspace, registry):
+    run(workspace, "generate", prompt="a", model="demo-flux", width=64, height=64, steps=2, seed=1)
     with registry.image_job("demo-flux") as job:
         transformer = weakref.ref(job.pipeline.transformer)
     del job

@@ -1,12 +1,16 @@
-"""The Generate brick's validation layer: every bad value gets a sentence that names it."""
+"""The Generate brick's request: declared checks name every bad value; the model fills what is left empty."""
 
 import pytest
 
+from qpyt_gradio.bricks.generate import GenerateRequest
+from qpyt_gradio.bricks.params import check_request
 from qpyt_gradio.errors import InvalidInput
-from qpyt_gradio.generation.request import GenerateParams, prepare
+from qpyt_gradio.generation.request import prepare
+
+LIMITS = {"max_side": 2048}
 
 
-def params(**changes):
+def request(**changes):
     values = {
         "prompt": "a lighthouse",
         "model": "demo-sdxl",
@@ -17,7 +21,12 @@ def params(**changes):
         "seed": 7,
     }
     values.update(changes)
-    return GenerateParams(**values)
+    return GenerateRequest(**values)
+
+
+def prepared(catalog, max_side=2048, model="demo-sdxl", **changes):
+    checked = check_request(request(model=model, **changes), {"max_side": max_side})
+    return prepare(checked, catalog.get(model), max_side)
 
 
 @pytest.mark.parametrize(
@@ -30,38 +39,49 @@ def params(**changes):
         ({"width": "wide"}, "Width must be a whole number"),
         ({"steps": 0}, "Steps 0 is out of range"),
         ({"steps": 2.5}, "Steps must be a whole number"),
+        ({"steps": True}, "Steps must be a number, not True"),
         ({"guidance": 31}, "Guidance 31 is out of range"),
-        ({"guidance": None}, "Guidance must be a number"),
+        ({"guidance": "strong"}, "Guidance must be a number"),
         ({"num_images": 9}, "Number of images 9 is out of range: use 1 to 8"),
         ({"seed": -2}, "Seed -2 is out of range"),
         ({"seed": 2**32}, "Seed 4294967296 is out of range"),
+        ({"model": 3}, "Model must be a text"),
     ],
 )
-def test_bad_values(catalog, changes, message):
+def test_bad_values(changes, message):
     with pytest.raises(InvalidInput, match=message):
-        prepare(params(**changes), catalog.resolve("demo-sdxl"), max_side=2048)
+        check_request(request(**changes), LIMITS)
 
 
 def test_sizes_are_snapped_to_the_engine_multiple_and_said(catalog):
-    prepared = prepare(params(width=100, height=2047), catalog.resolve("demo-flux"), max_side=2048)
-    assert (prepared.params.width, prepared.params.height) == (96, 2048)
-    assert any("Width 100 → 96" in note and "multiples of 16" in note for note in prepared.notes)
-    assert prepare(params(width=100), catalog.resolve("demo-sdxl"), 2048).params.width == 104
-    assert prepare(params(height=2040), catalog.resolve("demo-flux"), max_side=2040).params.height == 2032
+    flux = prepared(catalog, model="demo-flux", width=100, height=2047)
+    assert (flux.request.width, flux.request.height) == (96, 2048)
+    assert any("Width 100 → 96" in note and "multiples of 16" in note for note in flux.notes)
+    assert prepared(catalog, width=100).request.width == 104
+    assert prepared(catalog, 2040, model="demo-flux", height=2040).request.height == 2032
+
+
+def test_values_left_empty_take_the_model_defaults(catalog):
+    decided = prepared(catalog, width=None, height=None, steps=None, guidance=None, model="demo-flux").request
+    defaults = catalog.get("demo-flux").defaults
+    assert (decided.width, decided.height, decided.steps, decided.guidance) == (
+        defaults.width,
+        defaults.height,
+        defaults.steps,
+        defaults.guidance,
+    )
+    assert check_request(request(steps="", guidance=""), LIMITS).steps is None
 
 
 def test_negative_prompt_dropped_where_the_engine_ignores_it(catalog):
-    prepared = prepare(params(negative_prompt="blurry"), catalog.resolve("demo-flux"), 2048)
-    assert prepared.params.negative_prompt == ""
-    assert any("takes no negative prompt" in note for note in prepared.notes)
-    assert (
-        prepare(params(negative_prompt="blurry"), catalog.resolve("demo-sd3"), 2048).params.negative_prompt == "blurry"
-    )
+    flux = prepared(catalog, model="demo-flux", negative_prompt="blurry")
+    assert flux.request.negative_prompt == ""
+    assert any("takes no negative prompt" in note for note in flux.notes)
+    assert prepared(catalog, model="demo-sd3", negative_prompt="blurry").request.negative_prompt == "blurry"
 
 
 def test_seeds(catalog):
-    spec = catalog.resolve("demo-sdxl")
-    assert prepare(params(seed=2**32 - 1, num_images=3), spec, 2048).seeds == (2**32 - 1, 0, 1)
-    random_seeds = {prepare(params(seed=-1), spec, 2048).params.seed for _ in range(5)}
+    assert prepared(catalog, seed=2**32 - 1, num_images=3).seeds == (2**32 - 1, 0, 1)
+    random_seeds = {prepared(catalog, seed=-1).request.seed for _ in range(5)}
     assert len(random_seeds) > 1 and all(0 <= seed < 2**32 for seed in random_seeds)
-    assert prepare(params(seed=12.0, steps="4"), spec, 2048).params.seed == 12
+    assert prepared(catalog, seed=12.0, steps="4").request.seed == 12

@@ -9,13 +9,12 @@ import shutil
 import numpy as np
 import pytest
 from PIL import Image
+from support.running import run
 from support.sd3_original import write_single_file
 
 from qpyt_gradio.errors import ModelUnavailable
-from qpyt_gradio.generation.request import GenerateParams, prepare
-from qpyt_gradio.generation.txt2img import generate
-from qpyt_gradio.models.catalog import Catalog
-from qpyt_gradio.models.registry import Registry
+from qpyt_gradio.settings import Settings
+from qpyt_gradio.workspace import Workspace
 
 
 @pytest.fixture()
@@ -26,25 +25,28 @@ def models_dir(tmp_path, demo_models):
     return folder
 
 
-def image(registry, name, catalog, outputs):
-    params = GenerateParams("a tower", model=name, width=64, height=64, steps=2, guidance=3.0, seed=3)
-    result = generate(registry, prepare(params, catalog.resolve(name), 2048), outputs)
+def image(workspace, name):
+    result = run(
+        workspace, "generate", prompt="a tower", model=name, width=64, height=64, steps=2, guidance=3.0, seed=3
+    )
     return np.asarray(Image.open(result.paths[0]))
 
 
-def test_denoiser_only_checkpoint_loads_offline_with_a_configs_folder(models_dir, demo_models, tmp_path):
+def workspace_on(models_dir, tmp_path, cache_dir, demo):
+    return Workspace.from_settings(
+        Settings(demo=demo, models_dir=models_dir, cache_dir=cache_dir, outputs_dir=tmp_path / "outputs")
+    )
+
+
+def test_denoiser_only_checkpoint_loads_offline_with_a_configs_folder(models_dir, demo_models, tmp_path, cache_dir):
     shutil.copytree(demo_models["demo-sd3"].location, models_dir / "configs" / "sd3")
-    catalog = Catalog(models_dir, fixed=[])
-    catalog.add(demo_models["demo-sd3"])
-    spec = catalog.resolve("tiny-sd3.safetensors")
+    workspace = workspace_on(models_dir, tmp_path, cache_dir, demo=True)
+    spec = workspace.catalog.get("tiny-sd3.safetensors")
     assert (spec.source, spec.family, spec.config_source) == ("file", "sd3", str(models_dir / "configs" / "sd3"))
-    registry = Registry(catalog)
-    from_file = image(registry, "tiny-sd3.safetensors", catalog, tmp_path)
-    from_folder = image(registry, "demo-sd3", catalog, tmp_path)
-    assert np.array_equal(from_file, from_folder)
+    assert np.array_equal(image(workspace, "tiny-sd3.safetensors"), image(workspace, "demo-sd3"))
 
 
-def test_without_configs_the_base_repository_is_needed_and_named(models_dir, tmp_path):
-    catalog = Catalog(models_dir, fixed=[])
+def test_without_configs_the_base_repository_is_needed_and_named(models_dir, tmp_path, cache_dir):
+    workspace = workspace_on(models_dir, tmp_path, cache_dir, demo=False)
     with pytest.raises(ModelUnavailable, match=r"stable-diffusion-3\.5-medium is not in the local Hugging Face cache"):
-        image(Registry(catalog), "tiny-sd3.safetensors", catalog, tmp_path)
+        image(workspace, "tiny-sd3.safetensors")

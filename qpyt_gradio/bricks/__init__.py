@@ -1,1 +1,1 @@
-"""Bricks: each is a tab of the page built around one plain function."""
+"""Bricks: each is a request type, a Gradio-free ``run`` and a row of the brick table (``table.py``)."""

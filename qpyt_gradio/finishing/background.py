@@ -11,19 +11,22 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image
 
+from qpyt_gradio.bricks.contract import Job, Result
 from qpyt_gradio.errors import InvalidInput, ModelUnavailable
-from qpyt_gradio.generation.results import GenerationResult, image_hash, save_image
+from qpyt_gradio.generation.results import image_hash, save_image
 from qpyt_gradio.helpers.kinds import BACKGROUND_MODELS
 from qpyt_gradio.images import alpha_of, open_rgb
 from qpyt_gradio.metadata import APP_VERSION
 from qpyt_gradio.models.registry import HelperSpec, Registry
 
-OUTPUTS = ("transparent", "mask", "color")
+if TYPE_CHECKING:
+    from qpyt_gradio.workspace import Workspace
+
 MAX_SIDE = 4096
 RELEASES = "https://github.com/danielgatis/rembg/releases"
 
@@ -102,9 +105,8 @@ class Cutout:
 
 
 def cut_out(registry: Registry, image_path: str | Path | None, model: str, alpha_matting: bool) -> Cutout:
-    """The subject of the image at ``image_path`` as an alpha mask, from rembg's ``model``."""
-    if model not in BACKGROUND_MODELS:
-        raise InvalidInput(f"Unknown background model {model!r}: use one of {', '.join(BACKGROUND_MODELS)}.")
+    """The subject of the image at ``image_path`` as an alpha mask, from rembg's ``model`` (one of
+    :data:`BACKGROUND_MODELS`)."""
     image, notes = open_rgb(image_path, "cut out", MAX_SIDE)
     existing = alpha_of(image_path)
     if _is_flat(image):
@@ -133,9 +135,8 @@ def _is_flat(image: Image.Image) -> bool:
 
 
 def compose(cutout: Cutout, output: str, color: str = "#ffffff") -> Image.Image:
-    """The result a user asked for: subject on transparency, the mask alone, or subject on a colour."""
-    if output not in OUTPUTS:
-        raise InvalidInput(f"Unknown output {output!r}: use one of {', '.join(OUTPUTS)}.")
+    """The result a user asked for (transparent, mask or color): subject on transparency, the mask alone,
+    or subject on a colour."""
     if output == "mask":
         return cutout.alpha
     if output == "transparent":
@@ -146,30 +147,21 @@ def compose(cutout: Cutout, output: str, color: str = "#ffffff") -> Image.Image:
     return Image.composite(cutout.image, background, cutout.alpha)
 
 
-def remove_background(
-    registry: Registry,
-    image_path: str | Path | None,
-    model: str,
-    output: str,
-    color: str,
-    alpha_matting: bool,
-    outputs_dir: Path,
-) -> GenerationResult:
+def remove_background(workspace: Workspace, job: Job, request: Any) -> Result:
     """Cut the subject out and save what was asked: transparent PNG, mask, or subject on a colour."""
-    if output not in OUTPUTS:
-        raise InvalidInput(f"Unknown output {output!r}: use one of {', '.join(OUTPUTS)}.")
-    if output == "color":
-        parse_color(color)
-    cutout = cut_out(registry, image_path, model, alpha_matting)
+    if request.output == "color":
+        parse_color(request.color)
+    cutout = cut_out(workspace.registry, request.image, request.background_model, request.alpha_matting)
     parameters = {
         "brick": "remove_background",
-        "model": model,
-        "output": output,
-        "color": color if output == "color" else None,
-        "alpha_matting": bool(alpha_matting),
+        "background_model": request.background_model,
+        "output": request.output,
+        "color": request.color if request.output == "color" else None,
+        "alpha_matting": request.alpha_matting,
         "source_sha256": image_hash(cutout.image),
         "width": cutout.image.width,
         "height": cutout.image.height,
         "app": APP_VERSION,
     }
-    return save_image(compose(cutout, output, color), parameters, outputs_dir, f"cutout-{output}", cutout.notes)
+    image = compose(cutout, request.output, request.color)
+    return save_image(workspace, job, image, parameters, f"cutout-{request.output}", cutout.notes)

@@ -6,51 +6,25 @@ exactly. Slider values are percentages (−100…100) except blur (pixels) and d
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image, ImageEnhance, ImageFilter, ImageOps
 
-from qpyt_gradio.generation.results import GenerationResult, image_hash, save_image
+from qpyt_gradio.bricks.contract import Job, Result
+from qpyt_gradio.generation.results import image_hash, save_image
 from qpyt_gradio.images import open_rgb
 from qpyt_gradio.metadata import APP_VERSION
-from qpyt_gradio.validation import decimal_number, whole_number
+
+if TYPE_CHECKING:
+    from qpyt_gradio.workspace import Workspace
 
 PREVIEW_SIDE = 768
 MAX_SIDE = 8192
 
 
-@dataclass(frozen=True)
-class Adjustments:
-    brightness: float = 0.0
-    contrast: float = 0.0
-    saturation: float = 0.0
-    sharpness: float = 0.0
-    warmth: float = 0.0
-    blur: float = 0.0
-    auto_levels: bool = False
-    denoise: int = 0
-
-
-NEUTRAL = Adjustments()
-
-
-def check_adjustments(adjustments: Adjustments) -> Adjustments:
-    """The adjustments, each checked against its range (a message names the one out of range)."""
-    percent = {
-        name: decimal_number(name.title(), getattr(adjustments, name), -100.0, 100.0)
-        for name in ("brightness", "contrast", "saturation", "sharpness", "warmth")
-    }
-    return Adjustments(
-        **percent,
-        blur=decimal_number("Blur", adjustments.blur, 0.0, 20.0),
-        auto_levels=bool(adjustments.auto_levels),
-        denoise=whole_number("Denoise", adjustments.denoise, 0, 3),
-    )
-
-
-def adjust(image: Image.Image, adjustments: Adjustments) -> Image.Image:
+def adjust(image: Image.Image, adjustments: Any) -> Image.Image:
     """``image`` with ``adjustments`` applied in a fixed order; neutral ones are skipped."""
     if adjustments.denoise:
         image = image.filter(ImageFilter.MedianFilter(2 * adjustments.denoise + 1))
@@ -81,22 +55,23 @@ def _warmer(image: Image.Image, warmth: float) -> Image.Image:
     return Image.fromarray(np.clip(pixels, 0, 255).round().astype(np.uint8))
 
 
-def preview(image_path: str | Path | None, adjustments: Adjustments) -> Image.Image:
-    """The adjustments on a copy at most ``PREVIEW_SIDE`` pixels wide: fast enough to follow a slider."""
-    image, _ = open_rgb(image_path, "retouch", PREVIEW_SIDE)
-    return adjust(image, check_adjustments(adjustments))
+def preview(adjustments: Any) -> Image.Image:
+    """The adjustments (a checked Retouch request) on a copy at most ``PREVIEW_SIDE`` pixels wide: fast
+    enough to follow a slider."""
+    image, _ = open_rgb(adjustments.image, "retouch", PREVIEW_SIDE)
+    return adjust(image, adjustments)
 
 
-def retouch(image_path: str | Path | None, adjustments: Adjustments, outputs_dir: Path) -> GenerationResult:
+def retouch(workspace: Workspace, job: Job, request: Any) -> Result:
     """The adjustments at full resolution, saved as a new image; the original stays untouched."""
-    adjustments = check_adjustments(adjustments)
-    image, notes = open_rgb(image_path, "retouch", MAX_SIDE)
+    image, notes = open_rgb(request.image, "retouch", MAX_SIDE)
+    adjustments = {name: value for name, value in asdict(request).items() if name != "image"}
     parameters = {
         "brick": "retouch",
-        **asdict(adjustments),
+        **adjustments,
         "source_sha256": image_hash(image),
         "width": image.width,
         "height": image.height,
         "app": APP_VERSION,
     }
-    return save_image(adjust(image, adjustments), parameters, outputs_dir, "retouch", notes)
+    return save_image(workspace, job, adjust(image, request), parameters, "retouch", notes)

@@ -14,19 +14,23 @@ import json
 import re
 import subprocess
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from PIL import Image
 
+from qpyt_gradio.bricks.contract import Holds, Job, Result
 from qpyt_gradio.errors import InvalidInput
-from qpyt_gradio.generation.results import GenerationResult, image_hash
+from qpyt_gradio.generation.results import image_hash
+from qpyt_gradio.helpers.kinds import BACKGROUND_MODELS
 from qpyt_gradio.images import open_rgb
 from qpyt_gradio.metadata import APP_VERSION
 from qpyt_gradio.outputs import save_output
-from qpyt_gradio.validation import whole_number
+
+if TYPE_CHECKING:
+    from qpyt_gradio.workspace import Workspace
 
 WORKER = Path(__file__).with_name("vectorize_worker.py")
 WARN_BYTES = 5 * 1024**2
@@ -69,21 +73,6 @@ class PreSteps:
     max_side: int = 0
 
 
-def check_tracing(tracing: Tracing) -> Tracing:
-    if tracing.colormode not in ("color", "binary"):
-        raise InvalidInput(f"Colour mode {tracing.colormode!r} is unknown: use color or binary.")
-    if tracing.mode not in ("spline", "polygon"):
-        raise InvalidInput(f"Curve mode {tracing.mode!r} is unknown: use spline or polygon.")
-    return Tracing(
-        tracing.colormode,
-        whole_number("Speckle filter", tracing.filter_speckle, 0, 128),
-        whole_number("Colour precision", tracing.color_precision, 1, 8),
-        whole_number("Layer difference", tracing.layer_difference, 0, 255),
-        whole_number("Corner threshold", tracing.corner_threshold, 0, 180),
-        tracing.mode,
-    )
-
-
 def vtracer_options(tracing: Tracing) -> dict[str, Any]:
     return {**asdict(tracing), "hierarchical": "stacked", "length_threshold": 4.0, "path_precision": 3}
 
@@ -91,15 +80,14 @@ def vtracer_options(tracing: Tracing) -> dict[str, Any]:
 def prepared_image(image: Image.Image, steps: PreSteps) -> tuple[Image.Image, list[str]]:
     """The image after the downscale and colour reduction pre-steps, and what was done."""
     notes = []
-    side = whole_number("Downscale to", steps.max_side, 0, MAX_SIDE)
+    side = steps.max_side
     if side and max(image.size) > side:
         before = image.size
         image = image.copy()
         image.thumbnail((side, side), Image.Resampling.LANCZOS)
         notes.append(f"Downscaled from {before[0]}×{before[1]} to {image.width}×{image.height} before tracing.")
-    colors = whole_number("Colours", steps.colors, 0, 256)
-    if colors:
-        rgb = image.convert("RGB").quantize(colors, method=Image.Quantize.MEDIANCUT).convert("RGB")
+    if steps.colors:
+        rgb = image.convert("RGB").quantize(steps.colors, method=Image.Quantize.MEDIANCUT).convert("RGB")
         if image.mode == "RGBA":
             rgb.putalpha(image.getchannel("A"))
         image = rgb
@@ -194,30 +182,29 @@ def svg_statistics(svg: str) -> dict[str, int]:
     }
 
 
-def vectorize(
-    image_path: str | Path | None,
-    tracing: Tracing,
-    steps: PreSteps,
-    outputs_dir: Path,
-    force: bool = False,
-    cut_out: Any = None,
-    time_limit: float = TIME_LIMIT_S,
-) -> GenerationResult:
-    """Trace the image at ``image_path`` into an SVG saved in the outputs, with its parameters.
+def tracing_for(request: Any) -> Tracing:
+    """The preset's controls, with those the request gives in their place."""
+    given = {name: getattr(request, name) for name in Tracing.__dataclass_fields__}
+    return replace(PRESETS[request.preset], **{name: value for name, value in given.items() if value is not None})
 
-    ``cut_out(path)`` returns the subject with a transparent background (for that pre-step).
-    """
-    tracing = check_tracing(tracing)
-    image, notes = open_rgb(image_path, "vectorize", MAX_SIDE)
+
+def vectorize(workspace: Workspace, job: Job, request: Any) -> Result:
+    """Trace the request's image into an SVG saved with its parameters (and its workflow, in metadata)."""
+    tracing = tracing_for(request)
+    steps = PreSteps(request.remove_background, request.colors, request.max_side)
+    image, notes = open_rgb(request.image, "vectorize", MAX_SIDE)
     source_hash = image_hash(image)
     if steps.remove_background:
-        image = cut_out(image_path)
+        from qpyt_gradio.finishing.background import compose, cut_out
+
+        image = compose(cut_out(workspace.registry, request.image, BACKGROUND_MODELS[0], False), "transparent")
         notes.append("The background was removed before tracing.")
     image, step_notes = prepared_image(image, steps)
     notes += step_notes
-    svg = capped_trace(image, tracing, force, time_limit)
+    svg = capped_trace(image, tracing, request.force, TIME_LIMIT_S)
     parameters = {
         "brick": "vectorize",
+        "preset": request.preset,
         **asdict(tracing),
         **asdict(steps),
         "source_sha256": source_hash,
@@ -225,7 +212,8 @@ def vectorize(
         "height": image.height,
         "app": APP_VERSION,
     }
-    document = with_metadata(svg, parameters)
-    path = save_output(lambda stream: stream.write(document.encode()), outputs_dir, "vector", "svg")
+    document = with_metadata(svg, {**parameters, **job.provenance()})
+    path = save_output(lambda stream: stream.write(document.encode()), workspace.output_folder(), "vector", "svg")
     statistics = svg_statistics(document)
-    return GenerationResult((path,), {**parameters, **statistics, "notes": notes, "files": [path.name]})
+    used = {**parameters, **statistics, "notes": notes, "files": [path.name]}
+    return Result(Holds.SVG, used, (path,))

@@ -8,39 +8,26 @@ resized back to the source's exact size. Outputs refer to their source by its ha
 from __future__ import annotations
 
 import math
-import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
+from qpyt_gradio.bricks.contract import Job, Result
 from qpyt_gradio.engines import MIN_SIDE
 from qpyt_gradio.errors import InvalidInput
-from qpyt_gradio.generation.request import Prompting, check_prompting
-from qpyt_gradio.generation.results import GenerationResult, image_hash, model_fields, save_results
-from qpyt_gradio.generation.sampling import Sampling, StepReporter, prompt_arguments, sample
+from qpyt_gradio.generation.request import Prompting, prompting
+from qpyt_gradio.generation.results import image_hash, model_fields, save_images
+from qpyt_gradio.generation.sampling import Sampling, prompt_arguments, sample
 from qpyt_gradio.images import open_rgb
 from qpyt_gradio.models.catalog import ModelSpec
-from qpyt_gradio.models.registry import Registry
-from qpyt_gradio.validation import decimal_number
+
+if TYPE_CHECKING:
+    from qpyt_gradio.workspace import Workspace
 
 MIN_SOURCE_SIDE = 16
 MAX_SOURCE_SIDE = 8192
-
-
-@dataclass(frozen=True)
-class EditParams:
-    """What a user asks an editing brick for; names shared with ``/generate`` mean the same there."""
-
-    prompt: str
-    negative_prompt: str = ""
-    model: str = ""
-    strength: float = 0.6
-    steps: int = 30
-    guidance: float = 6.0
-    seed: int = -1
-    num_images: int = 1
 
 
 @dataclass(frozen=True)
@@ -91,28 +78,27 @@ def fit_to_engine(image: Image.Image, spec: ModelSpec, max_side: int) -> tuple[I
     return image.resize(size, Image.Resampling.LANCZOS), (note,)
 
 
-def check_edit(registry: Registry, params: EditParams) -> tuple[ModelSpec, Prompting, float]:
-    """The model, the shared checked values and the strength of an edit."""
-    spec = registry.catalog.resolve(params.model)
-    shared = check_prompting(
-        spec, params.prompt, params.negative_prompt, params.steps, params.guidance, params.seed, params.num_images
-    )
-    strength = decimal_number("Strength", params.strength, 0.01, 1.0)
-    needed = math.ceil(1 / strength - 1e-9)
-    if shared.steps * strength < 1:
-        note = f"Steps raised from {shared.steps} to {needed}: strength {strength:g} must run at least one step."
+def check_edit(workspace: Workspace, request: Any, count: int | None = None) -> tuple[ModelSpec, Prompting]:
+    """The model and the shared values of an edit; steps are raised so that the strength runs one at least."""
+    spec = workspace.model(request.model)
+    shared = prompting(spec, request, count)
+    needed = math.ceil(1 / request.strength - 1e-9)
+    if shared.steps * request.strength < 1:
+        note = (
+            f"Steps raised from {shared.steps} to {needed}: strength {request.strength:g} must run at least one step."
+        )
         shared = replace(shared, steps=needed, notes=(*shared.notes, note))
-    return spec, shared, strength
+    return spec, shared
 
 
 def edit_parameters(
-    params: EditParams, spec: ModelSpec, shared: Prompting, strength: float, source: Source, sampler: str, brick: str
+    request: Any, spec: ModelSpec, shared: Prompting, source: Source, sampler: str, brick: str
 ) -> dict[str, Any]:
     """What an edited image records in its PNG (the source by hash, not embedded)."""
     return {
         "prompt": shared.prompt,
         "negative_prompt": shared.negative_prompt,
-        "strength": strength,
+        "strength": request.strength,
         "steps": shared.steps,
         "guidance": shared.guidance,
         "num_images": len(shared.seeds),
@@ -123,34 +109,24 @@ def edit_parameters(
     }
 
 
-def img2img(
-    registry: Registry,
-    source_path: str | Path | None,
-    params: EditParams,
-    outputs_dir: Path,
-    max_side: int,
-    reporter: StepReporter | None = None,
-    cancel: threading.Event | None = None,
-    live_preview: bool = True,
-) -> GenerationResult:
-    """Redraw the source after ``params.prompt``; the output has the source's exact size."""
-    spec, shared, strength = check_edit(registry, params)
-    source = open_source(source_path, "redraw")
-    working, fit_notes = fit_to_engine(source.image, spec, max_side)
+def img2img(workspace: Workspace, job: Job, request: Any) -> Result:
+    """Redraw the source after the prompt; the output has the source's exact size."""
+    spec, shared = check_edit(workspace, request)
+    source = open_source(request.image, "redraw")
+    working, fit_notes = fit_to_engine(source.image, spec, workspace.max_side)
     width, height = working.size
     arguments = {
         **prompt_arguments(spec, shared.prompt, shared.negative_prompt, shared.steps, shared.guidance, shared.seeds),
         "image": [working] * len(shared.seeds),
-        "strength": strength,
+        "strength": request.strength,
         "width": width,
         "height": height,
     }
-    images, sampler = sample(
-        registry, Sampling(spec, "img2img", arguments, width, height), reporter, cancel, live_preview
-    )
+    images, sampler = sample(workspace, job, Sampling(spec, "img2img", arguments, width, height))
     restored = [restore_size(image, source.image.size) for image in images]
-    parameters = edit_parameters(params, spec, shared, strength, source, sampler, "img2img")
-    return save_results(restored, shared.seeds, parameters, outputs_dir, (*shared.notes, *source.notes, *fit_notes))
+    parameters = edit_parameters(request, spec, shared, source, sampler, "img2img")
+    notes = (*shared.notes, *source.notes, *fit_notes)
+    return save_images(workspace, job, restored, shared.seeds, parameters, notes)
 
 
 def restore_size(image: Image.Image, size: tuple[int, int]) -> Image.Image:

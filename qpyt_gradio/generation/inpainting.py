@@ -9,24 +9,22 @@ model's own resolution, and pastes it back.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from qpyt_gradio.bricks.contract import Job, Result
 from qpyt_gradio.errors import InvalidInput
-from qpyt_gradio.generation.editing import EditParams, Source, check_edit, edit_parameters, open_source, working_size
-from qpyt_gradio.generation.results import GenerationResult, save_results
-from qpyt_gradio.generation.sampling import Sampling, StepReporter, prompt_arguments, sample
+from qpyt_gradio.generation.editing import Source, check_edit, edit_parameters, open_source, working_size
+from qpyt_gradio.generation.results import save_images
+from qpyt_gradio.generation.sampling import Sampling, prompt_arguments, sample
 from qpyt_gradio.models.catalog import ModelSpec
-from qpyt_gradio.models.registry import Registry
-from qpyt_gradio.validation import whole_number
 
-MAX_BLUR = 128
-MAX_PADDING = 1024
+if TYPE_CHECKING:
+    from qpyt_gradio.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -126,72 +124,44 @@ def composite(source: Image.Image, redrawn: Image.Image, area: Region, alpha: Im
     return Image.composite(layer, source, alpha)
 
 
-def check_options(options: InpaintOptions) -> InpaintOptions:
-    return InpaintOptions(
-        whole_number("Mask blur", options.mask_blur, 0, MAX_BLUR),
-        bool(options.only_masked),
-        whole_number("Padding", options.padding, 0, MAX_PADDING),
-    )
-
-
-def inpaint(
-    registry: Registry,
-    source_path: str | Path | None,
-    mask: str | Path | Image.Image | None,
-    params: EditParams,
-    options: InpaintOptions,
-    outputs_dir: Path,
-    max_side: int,
-    reporter: StepReporter | None = None,
-    cancel: threading.Event | None = None,
-    live_preview: bool = True,
-) -> GenerationResult:
+def inpaint(workspace: Workspace, job: Job, request: Any) -> Result:
     """Redraw the masked part of the source; pixels outside mask + feather keep their exact values."""
-    source = open_source(source_path, "inpaint")
-    return inpaint_source(
-        registry, source, mask, params, options, outputs_dir, max_side, reporter, cancel, live_preview
-    )
+    return inpaint_source(workspace, job, request, open_source(request.image, "inpaint"), request.mask)
 
 
 def inpaint_source(
-    registry: Registry,
+    workspace: Workspace,
+    job: Job,
+    request: Any,
     source: Source,
     mask: str | Path | Image.Image | None,
-    params: EditParams,
-    options: InpaintOptions,
-    outputs_dir: Path,
-    max_side: int,
-    reporter: StepReporter | None = None,
-    cancel: threading.Event | None = None,
-    live_preview: bool = True,
     brick: str = "inpaint",
     extra: dict[str, Any] | None = None,
-) -> GenerationResult:
-    """:func:`inpaint` on an opened source; ``brick`` and ``extra`` go into the saved parameters."""
-    spec, shared, strength = check_edit(registry, params)
-    options = check_options(options)
+) -> Result:
+    """:func:`inpaint` on an opened source and a given mask; ``brick`` and ``extra`` go into the saved
+    parameters. ``request`` has the Inpaint brick's fields."""
+    spec, shared = check_edit(workspace, request)
+    options = InpaintOptions(request.mask_blur, request.only_masked, request.padding)
     binary, mask_notes = load_mask(mask, source.image.size)
     alpha = feathered(binary, options.mask_blur)
-    area = region(source.image, alpha, spec, options, max_side)
+    area = region(source.image, alpha, spec, options, workspace.max_side)
     width, height = area.image.size
     arguments = {
         **prompt_arguments(spec, shared.prompt, shared.negative_prompt, shared.steps, shared.guidance, shared.seeds),
         "image": [area.image] * len(shared.seeds),
         "mask_image": [area.mask] * len(shared.seeds),
-        "strength": strength,
+        "strength": request.strength,
         "width": width,
         "height": height,
     }
-    images, sampler = sample(
-        registry, Sampling(spec, "inpaint", arguments, width, height), reporter, cancel, live_preview
-    )
+    images, sampler = sample(workspace, job, Sampling(spec, "inpaint", arguments, width, height))
     results = [composite(source.image, image, area, alpha) for image in images]
     parameters = {
-        **edit_parameters(params, spec, shared, strength, source, sampler, brick),
+        **edit_parameters(request, spec, shared, source, sampler, brick),
         "mask_blur": options.mask_blur,
         "only_masked": options.only_masked,
         "padding": options.padding,
         **(extra or {}),
     }
     notes = (*shared.notes, *source.notes, *mask_notes)
-    return save_results(results, shared.seeds, parameters, outputs_dir, notes)
+    return save_images(workspace, job, results, shared.seeds, parameters, notes)

@@ -8,23 +8,14 @@ path does the rest: outside that band the original stays exactly as it was.
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageFilter
 
 from qpyt_gradio.errors import InvalidInput
-from qpyt_gradio.generation.editing import MAX_SOURCE_SIDE, EditParams, Source, open_source
-from qpyt_gradio.generation.inpainting import InpaintOptions, inpaint_source
-from qpyt_gradio.generation.results import GenerationResult
-from qpyt_gradio.generation.sampling import StepReporter
-from qpyt_gradio.models.registry import Registry
+from qpyt_gradio.generation.editing import MAX_SOURCE_SIDE
 from qpyt_gradio.validation import whole_number
-
-FILLS = ("reflect", "stretch")
-MAX_EXTENSION = 4096
 
 
 @dataclass(frozen=True)
@@ -56,21 +47,18 @@ def extension_for_aspect(width: int, height: int, aspect: str) -> Extension:
 
 
 def check_extension(extension: Extension, width: int, height: int) -> Extension:
-    sides = {
-        side: whole_number(f"{side.title()} extension", getattr(extension, side), 0, MAX_EXTENSION)
-        for side in ("left", "top", "right", "bottom")
-    }
-    if not any(sides.values()):
+    """What the sides' own ranges cannot say: something to add, a canvas within bounds, an overlap
+    that fits in a ``width``×``height`` original."""
+    if not any((extension.left, extension.top, extension.right, extension.bottom)):
         raise InvalidInput("Nothing to outpaint: give at least one side more than 0 pixels, or a target aspect ratio.")
-    if extension.fill not in FILLS:
-        raise InvalidInput(f"Fill {extension.fill!r} is unknown: use {' or '.join(FILLS)}.")
-    new_width, new_height = width + sides["left"] + sides["right"], height + sides["top"] + sides["bottom"]
+    new_width = width + extension.left + extension.right
+    new_height = height + extension.top + extension.bottom
     if max(new_width, new_height) > MAX_SOURCE_SIDE:
         raise InvalidInput(
             f"The canvas would be {new_width}×{new_height}; the largest side allowed is {MAX_SOURCE_SIDE}."
         )
-    overlap = whole_number("Overlap", extension.overlap, 0, min(width, height) // 2)
-    return Extension(**sides, fill=extension.fill, overlap=overlap)
+    whole_number("Overlap", extension.overlap, 0, min(width, height) // 2)
+    return extension
 
 
 def extended_canvas(image: Image.Image, extension: Extension) -> Image.Image:
@@ -98,47 +86,3 @@ def outpaint_mask(image_size: tuple[int, int], extension: Extension) -> Image.Im
     )
     mask.paste(0, keep)
     return mask
-
-
-def outpaint(
-    registry: Registry,
-    source_path: str | Path | None,
-    params: EditParams,
-    extension: Extension,
-    outputs_dir: Path,
-    max_side: int,
-    mask_blur: int = 16,
-    aspect: str = "",
-    reporter: StepReporter | None = None,
-    cancel: threading.Event | None = None,
-    live_preview: bool = True,
-) -> GenerationResult:
-    """Extend the source's canvas (by ``extension``, or to ``aspect`` such as "16:9") and paint the new
-    area; the original stays as it was outside the overlap band."""
-    source = open_source(source_path, "outpaint")
-    if (aspect or "").strip():
-        sized = extension_for_aspect(*source.image.size, aspect.strip())
-        extension = replace(sized, fill=extension.fill, overlap=extension.overlap)
-    extension = check_extension(extension, *source.image.size)
-    canvas = Source(extended_canvas(source.image, extension), source.sha256, source.notes)
-    return inpaint_source(
-        registry,
-        canvas,
-        outpaint_mask(source.image.size, extension),
-        params,
-        InpaintOptions(mask_blur=mask_blur),
-        outputs_dir,
-        max_side,
-        reporter,
-        cancel,
-        live_preview,
-        brick="outpaint",
-        extra={
-            "left": extension.left,
-            "top": extension.top,
-            "right": extension.right,
-            "bottom": extension.bottom,
-            "fill": extension.fill,
-            "overlap": extension.overlap,
-        },
-    )

@@ -1,26 +1,20 @@
-"""Saving a brick's images with the parameters that made them."""
+"""Saving a brick's images with the parameters and the workflow that made them."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
+from qpyt_gradio.bricks.contract import Holds, Job, Result
 from qpyt_gradio.metadata import APP_VERSION, png_info
 from qpyt_gradio.models.catalog import ModelSpec
 from qpyt_gradio.outputs import save_png, slug
 
-
-@dataclass(frozen=True)
-class GenerationResult:
-    """Saved images (in seed order) and the parameters actually used."""
-
-    paths: tuple[Path, ...]
-    parameters: dict[str, Any]
+if TYPE_CHECKING:
+    from qpyt_gradio.workspace import Workspace
 
 
 def image_hash(image: Image.Image) -> str:
@@ -42,19 +36,21 @@ def model_fields(spec: ModelSpec, sampler: str, brick: str) -> dict[str, Any]:
     }
 
 
-def save_results(
+def save_images(
+    workspace: Workspace,
+    job: Job,
     images: Sequence[Image.Image],
     seeds: Sequence[int],
     parameters: dict[str, Any],
-    outputs_dir: Path,
     notes: Sequence[str] = (),
-) -> GenerationResult:
-    """Save one PNG per image (its own seed in its metadata); returns the paths and the parameters
-    used, with the notes for the user."""
+) -> Result:
+    """Save one PNG per image (its own seed in its metadata, with the job's workflow); returns the
+    paths and the parameters used, with the notes for the user."""
+    folder = workspace.output_folder()
     paths = []
     for seed, image in zip(seeds, images, strict=True):
-        own = {**parameters, "seed": seed, "num_images": 1}
-        paths.append(save_png(image, outputs_dir, f"{seed}-{slug(parameters['prompt'])}", png_info(own)))
+        own = {**parameters, "seed": seed, "num_images": 1, **job.provenance()}
+        paths.append(save_png(image, folder, f"{seed}-{slug(parameters['prompt'])}", png_info(own)))
     used = {
         **parameters,
         "seed": seeds[0],
@@ -62,12 +58,18 @@ def save_results(
         "notes": list(notes),
         "files": [path.name for path in paths],
     }
-    return GenerationResult(tuple(paths), used)
+    return Result(Holds.IMAGES, used, tuple(paths))
 
 
 def save_image(
-    image: Image.Image, parameters: dict[str, Any], outputs_dir: Path, stem: str, notes: Sequence[str] = ()
-) -> GenerationResult:
+    workspace: Workspace,
+    job: Job,
+    image: Image.Image,
+    parameters: dict[str, Any],
+    stem: str,
+    notes: Sequence[str] = (),
+) -> Result:
     """Save one image made without sampling (a cut-out, a retouch) with its parameters."""
-    path = save_png(image, outputs_dir, slug(stem), png_info(parameters))
-    return GenerationResult((path,), {**parameters, "notes": list(notes), "files": [path.name]})
+    info = png_info({**parameters, **job.provenance()})
+    path = save_png(image, workspace.output_folder(), slug(stem), info)
+    return Result(Holds.IMAGES, {**parameters, "notes": list(notes), "files": [path.name]}, (path,))

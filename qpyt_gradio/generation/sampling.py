@@ -10,29 +10,24 @@ rounding: a batch computes in other matrix shapes).
 from __future__ import annotations
 
 import inspect
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import torch
 from PIL import Image
 
+from qpyt_gradio.bricks.contract import Job
 from qpyt_gradio.engines import Task
 from qpyt_gradio.errors import GenerationCancelled, InvalidInput
 from qpyt_gradio.generation.preview import LatentPreviewer
 from qpyt_gradio.metadata import sampler_name
 from qpyt_gradio.models.catalog import ModelSpec
 from qpyt_gradio.models.memory import free_memory
-from qpyt_gradio.models.registry import ImageJob, Registry
+from qpyt_gradio.models.registry import ImageJob
 
-PreviewThunk = Callable[[], Image.Image]
-
-
-class StepReporter(Protocol):
-    """Receives sampling progress; ``preview`` is computed only if called."""
-
-    def step(self, done: int, total: int, preview: PreviewThunk | None) -> None: ...
+if TYPE_CHECKING:
+    from qpyt_gradio.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -64,16 +59,14 @@ def prompt_arguments(
     return arguments
 
 
-def sample(
-    registry: Registry,
-    sampling: Sampling,
-    reporter: StepReporter | None = None,
-    cancel: threading.Event | None = None,
-    live_preview: bool = True,
-) -> tuple[list[Image.Image], str]:
-    """Run the call; returns the images and the sampler's name. Out of memory becomes advice."""
+def sample(workspace: Workspace, job: Job, sampling: Sampling, progress: bool = True) -> tuple[list[Image.Image], str]:
+    """Run the call for ``job``; returns the images and the sampler's name. Out of memory becomes advice.
+
+    ``progress`` off keeps the steps of this call out of the job's progress (a brick that runs
+    many calls, like the tiled upscaler, reports its own).
+    """
     try:
-        return _call(registry, sampling, reporter, cancel, live_preview)
+        return _call(workspace, job, sampling, progress)
     except torch.OutOfMemoryError:
         pass  # answered below, outside the handler, so the failed step's tensors can be freed
     free_memory()
@@ -84,18 +77,14 @@ def sample(
     )
 
 
-def _call(
-    registry: Registry,
-    sampling: Sampling,
-    reporter: StepReporter | None,
-    cancel: threading.Event | None,
-    live_preview: bool,
-) -> tuple[list[Image.Image], str]:
-    with registry.image_job(sampling.spec.name, sampling.task, vae_tiling=sampling.vae_tiling) as job:
-        callback = _step_callback(job, sampling, reporter, cancel, live_preview)
+def _call(workspace: Workspace, job: Job, sampling: Sampling, progress: bool) -> tuple[list[Image.Image], str]:
+    registry = workspace.registry
+    with registry.image_job(sampling.spec, sampling.task, vae_tiling=sampling.vae_tiling) as loaded:
+        callback = _step_callback(loaded, job, sampling, progress)
         with torch.inference_mode():
-            images = job.pipeline(**accepted(job.pipeline, sampling.arguments), callback_on_step_end=callback).images
-        return images, sampler_name(type(job.pipeline.scheduler).__name__)
+            pipeline = loaded.pipeline
+            images = pipeline(**accepted(pipeline, sampling.arguments), callback_on_step_end=callback).images
+        return images, sampler_name(type(pipeline.scheduler).__name__)
 
 
 def accepted(pipeline: Any, arguments: dict[str, Any]) -> dict[str, Any]:
@@ -104,29 +93,24 @@ def accepted(pipeline: Any, arguments: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in arguments.items() if key not in ("width", "height") or key in parameters}
 
 
-def _step_callback(
-    job: ImageJob,
-    sampling: Sampling,
-    reporter: StepReporter | None,
-    cancel: threading.Event | None,
-    live_preview: bool,
-) -> Callable[..., dict[str, Any]]:
+def _step_callback(loaded: ImageJob, job: Job, sampling: Sampling, progress: bool) -> Callable[..., dict[str, Any]]:
+    report = progress and job.reporter is not None
     previewer: LatentPreviewer | None = None
-    if reporter is not None and live_preview:
-        pipeline = job.pipeline
-        previewer = job.attachment(
+    if report and job.choices.live_preview:
+        pipeline = loaded.pipeline
+        previewer = loaded.attachment(
             "latent_preview",
-            lambda: LatentPreviewer.fit(pipeline.vae, pipeline._execution_device, job.spec.engine.latent_layout),
+            lambda: LatentPreviewer.fit(pipeline.vae, pipeline._execution_device, loaded.spec.engine.latent_layout),
         )
     steps = sampling.arguments.get("num_inference_steps", 1)
 
     def on_step_end(pipeline: Any, index: int, _timestep: Any, tensors: dict[str, Any]) -> dict[str, Any]:
-        if cancel is not None and cancel.is_set():
+        if job.cancel.is_set():
             raise GenerationCancelled(f"Cancelled after step {index + 1}.")
-        if reporter is not None:
+        if report:
             latents = tensors["latents"]
             preview = (lambda: previewer(latents, sampling.height, sampling.width)) if previewer else None
-            reporter.step(index + 1, getattr(pipeline, "num_timesteps", steps), preview)
+            job.step_progress(index + 1, getattr(pipeline, "num_timesteps", steps), preview)
         return tensors
 
     return on_step_end

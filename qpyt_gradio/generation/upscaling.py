@@ -9,32 +9,24 @@ only ever sees one tile, so memory does not grow with the output beyond the imag
 from __future__ import annotations
 
 import math
-import threading
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image
 
+from qpyt_gradio.bricks.contract import Job, Result
 from qpyt_gradio.errors import GenerationCancelled, InvalidInput
-from qpyt_gradio.generation.editing import MAX_SOURCE_SIDE, EditParams, check_edit, edit_parameters, open_source
-from qpyt_gradio.generation.results import GenerationResult, save_results
-from qpyt_gradio.generation.sampling import Sampling, StepReporter, prompt_arguments, sample
-from qpyt_gradio.models.registry import Registry
-from qpyt_gradio.validation import SEED_LIMIT, decimal_number, whole_number
+from qpyt_gradio.generation.editing import MAX_SOURCE_SIDE, check_edit, edit_parameters, open_source
+from qpyt_gradio.generation.results import save_images
+from qpyt_gradio.generation.sampling import Sampling, prompt_arguments, sample
+from qpyt_gradio.validation import SEED_LIMIT, whole_number
 
-MIN_SCALE, MAX_SCALE = 1.5, 4.0
+if TYPE_CHECKING:
+    from qpyt_gradio.workspace import Workspace
+
 DEFAULT_PROMPT = "highly detailed, sharp focus"
 PREVIEW_SIDE = 512
-
-
-@dataclass(frozen=True)
-class Tiling:
-    """Upscale factor, tile side and overlap in output pixels (0 tile = the model's own size)."""
-
-    scale: float = 2.0
-    tile: int = 0
-    overlap: int = 0
 
 
 def tile_starts(length: int, tile: int, overlap: int) -> list[int]:
@@ -64,42 +56,35 @@ def tile_weights(starts: list[int], index: int, tile: int) -> np.ndarray:
     return ramp(tile, max(before, 0), max(after, 0))
 
 
-def check_tiling(tiling: Tiling, width: int, height: int, default_tile: int, multiple: int) -> tuple[float, int, int]:
-    """Scale, tile and overlap, checked; refuses an output larger than allowed before any work."""
-    scale = decimal_number("Scale", tiling.scale, MIN_SCALE, MAX_SCALE)
+def check_tiling(request: Any, width: int, height: int, default_tile: int, multiple: int) -> tuple[int, int]:
+    """Tile and overlap (0 takes the model's size and an eighth of the tile); refuses an output larger
+    than allowed before any work."""
+    scale = request.scale
     target = (round(width * scale), round(height * scale))
     if max(target) > MAX_SOURCE_SIDE:
         raise InvalidInput(
             f"×{scale:g} would make {target[0]}×{target[1]}; the largest side allowed is {MAX_SOURCE_SIDE}. "
             "Use a smaller scale."
         )
-    tile = whole_number("Tile size", tiling.tile or default_tile, 64, 4096)
+    tile = whole_number("Tile size", request.tile or default_tile, 64, 4096)
     tile -= tile % multiple
-    overlap = whole_number("Overlap", tiling.overlap if tiling.overlap else tile // 8, 0, 4096)
+    overlap = request.overlap or tile // 8
     if overlap >= tile // 2:
         raise InvalidInput(
             f"Overlap {overlap} must be less than half the tile size ({tile}): lower it or raise the tile."
         )
-    return scale, tile, overlap
+    return tile, overlap
 
 
-def upscale(
-    registry: Registry,
-    source_path: str | Path | None,
-    params: EditParams,
-    tiling: Tiling,
-    outputs_dir: Path,
-    max_side: int,
-    reporter: StepReporter | None = None,
-    cancel: threading.Event | None = None,
-) -> GenerationResult:
-    """Enlarge the source ``tiling.scale`` times and redraw its details tile by tile."""
-    if not (params.prompt or "").strip():
-        params = replace(params, prompt=DEFAULT_PROMPT)
-    spec, shared, strength = check_edit(registry, params)
-    source = open_source(source_path, "upscale")
+def upscale(workspace: Workspace, job: Job, request: Any) -> Result:
+    """Enlarge the source ``request.scale`` times and redraw its details tile by tile."""
+    if not request.prompt:
+        request = replace(request, prompt=DEFAULT_PROMPT)
+    spec, shared = check_edit(workspace, request, count=1)
+    source = open_source(request.image, "upscale")
     multiple = spec.engine.size_multiple
-    scale, tile, overlap = check_tiling(tiling, *source.image.size, spec.defaults.width, multiple)
+    scale = request.scale
+    tile, overlap = check_tiling(request, *source.image.size, spec.defaults.width, multiple)
     target = (round(source.image.width * scale), round(source.image.height * scale))
     padded_size = tuple(math.ceil(side / multiple) * multiple for side in target)
     enlarged = source.image.resize(target, Image.Resampling.LANCZOS)
@@ -114,7 +99,7 @@ def upscale(
     weights = np.zeros((padded_size[1], padded_size[0], 1), dtype=np.float32)
     sampler = ""
     for index, (row, column) in enumerate((r, c) for r in range(len(rows)) for c in range(len(columns))):
-        if cancel is not None and cancel.is_set():
+        if job.cancel.is_set():
             raise GenerationCancelled(f"Cancelled after tile {index} of {total}.")
         top, left = rows[row], columns[column]
         piece = Image.fromarray(canvas[top : top + tile_h, left : left + tile_w])
@@ -122,21 +107,19 @@ def upscale(
         arguments = {
             **prompt_arguments(spec, shared.prompt, shared.negative_prompt, shared.steps, shared.guidance, [seed]),
             "image": piece,
-            "strength": strength,
+            "strength": request.strength,
             "width": tile_w,
             "height": tile_h,
         }
-        (redrawn,), sampler = sample(
-            registry, Sampling(spec, "img2img", arguments, tile_w, tile_h, vae_tiling=True), None, cancel, False
-        )
+        tiling = Sampling(spec, "img2img", arguments, tile_w, tile_h, vae_tiling=True)
+        (redrawn,), sampler = sample(workspace, job, tiling, progress=False)
         weight = np.outer(tile_weights(rows, row, tile_h), tile_weights(columns, column, tile_w))[..., None]
         blended[top : top + tile_h, left : left + tile_w] += np.asarray(redrawn, dtype=np.float32) * weight
         weights[top : top + tile_h, left : left + tile_w] += weight
-        if reporter is not None:
-            reporter.step(index + 1, total, lambda: _assembled(blended, weights, target, PREVIEW_SIDE))
+        job.step_progress(index + 1, total, lambda: _assembled(blended, weights, target, PREVIEW_SIDE))
     result = _assembled(blended, weights, target)
     parameters = {
-        **edit_parameters(params, spec, shared, strength, source, sampler, "upscale"),
+        **edit_parameters(request, spec, shared, source, sampler, "upscale"),
         "width": target[0],
         "height": target[1],
         "scale": scale,
@@ -144,7 +127,7 @@ def upscale(
         "overlap": overlap,
         "tiles": total,
     }
-    return save_results([result], shared.seeds[:1], parameters, outputs_dir, (*shared.notes, *source.notes))
+    return save_images(workspace, job, [result], shared.seeds, parameters, (*shared.notes, *source.notes))
 
 
 def _assembled(blended: np.ndarray, weights: np.ndarray, size: tuple[int, int], side: int = 0) -> Image.Image:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import torch
 
-from qpyt_gradio.errors import InvalidInput
 from qpyt_gradio.helpers.kinds import CAPTION_TASKS
 from qpyt_gradio.images import open_rgb
 from qpyt_gradio.models.registry import Registry
@@ -51,9 +50,7 @@ def _lower_first(text: str) -> str:
 
 
 def caption(registry: Registry, image_path: str | Path | None, task: str) -> Caption:
-    """Describe the image at ``image_path`` with the captioning helper."""
-    if task not in CAPTION_TASKS:
-        raise InvalidInput(f"Unknown caption task {task!r}: use one of {', '.join(CAPTION_TASKS)}.")
+    """Describe the image at ``image_path`` with the captioning helper; ``task`` is a key of :data:`CAPTION_TASKS`."""
     chosen = CAPTION_TASKS[task]
     image, notes = open_rgb(image_path, "describe", CAPTION_MAX_SIDE)
     with registry.helper("caption") as helper:

@@ -17,10 +17,8 @@ import torch
 from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
 
 from qpyt_gradio.engines import ENGINES
-from qpyt_gradio.errors import InvalidInput
-from qpyt_gradio.helpers.kinds import MAX_CREATIVITY
 from qpyt_gradio.models.registry import Registry
-from qpyt_gradio.validation import decimal_number, one_line, require_text, seed_number
+from qpyt_gradio.validation import one_line, seed_number
 
 
 @dataclass(frozen=True)
@@ -95,21 +93,19 @@ class _StopWhen(StoppingCriteria):
 
 def enhance(
     registry: Registry,
-    text: str | None,
+    text: str,
     engine: str,
     creativity: float,
     seed: int,
     on_text: Callable[[str], None] | None = None,
     cancel: threading.Event | None = None,
+    helper_kind: str = "enhance",
 ) -> str:
-    """A richer prompt for ``engine`` from ``text``; partial cleaned text goes to ``on_text`` as it is written."""
-    text = require_text(text, "Nothing to enhance: write a short idea first.")
-    if engine not in ENGINES:
-        raise InvalidInput(f"Unknown engine {engine!r}: use one of {', '.join(ENGINES)}.")
+    """A richer prompt for ``engine`` (a family of :data:`ENGINES`) from ``text``, by the enhancer
+    registered as ``helper_kind``; partial cleaned text goes to ``on_text`` as it is written."""
     rules = STYLES[ENGINES[engine].prompt_style]
-    creativity = decimal_number("Creativity", creativity, 0.0, MAX_CREATIVITY)
     seed = seed_number(seed)
-    with registry.helper("enhance") as helper:
+    with registry.helper(helper_kind) as helper:
         raw = _generate(helper.model, helper.processor, rules, text, creativity, seed, on_text, cancel)
     return clean_enhanced(raw, rules)
 

@@ -69,8 +69,15 @@ def model_id_for(helper: HelperKind, settings: Settings) -> str:
 
 
 def enhancer_choices(settings: Settings) -> list[str]:
-    """The enhancer models on offer: the one in use first, then the usual Qwen2.5 sizes."""
+    """The enhancer models on offer: the settings' one first, then the usual Qwen2.5 sizes."""
     return list(dict.fromkeys([model_id_for(ENHANCE, settings), *ENHANCER_CHOICES]))
+
+
+def enhancer_kind(model_id: str, settings: Settings) -> str:
+    """The registry's helper kind of the enhancer ``model_id`` ("" for the settings' one)."""
+    if not model_id or model_id == model_id_for(ENHANCE, settings):
+        return ENHANCE.kind
+    return f"{ENHANCE.kind}:{model_id}"
 
 
 MAX_CREATIVITY = 1.5

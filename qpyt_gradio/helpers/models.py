@@ -18,7 +18,7 @@ import torch
 import transformers
 
 from qpyt_gradio.errors import ModelUnavailable
-from qpyt_gradio.helpers.kinds import HELPER_KINDS, HelperKind, model_id_for
+from qpyt_gradio.helpers.kinds import ENHANCE, HELPER_KINDS, HelperKind, enhancer_choices, enhancer_kind, model_id_for
 from qpyt_gradio.models.hub import hub_errors
 from qpyt_gradio.models.registry import HelperSpec, Registry
 from qpyt_gradio.settings import Settings
@@ -67,10 +67,10 @@ def load_helper(helper: HelperKind, model_id: str, demo_root: Path) -> LoadedHel
     return LoadedHelper(model.eval(), processor)
 
 
-def helper_spec(helper: HelperKind, model_id: str, demo_root: Path) -> HelperSpec:
-    """What the registry needs to load ``helper`` with ``model_id`` lazily."""
+def helper_spec(helper: HelperKind, model_id: str, demo_root: Path, kind: str | None = None) -> HelperSpec:
+    """What the registry needs to load ``helper`` with ``model_id`` lazily (as ``kind``, default the role's)."""
     return HelperSpec(
-        helper.kind,
+        kind or helper.kind,
         f"{helper.label} · {model_id}",
         lambda: load_helper(helper, model_id, demo_root),
         prefers_accelerator=helper.prefers_accelerator,
@@ -78,10 +78,14 @@ def helper_spec(helper: HelperKind, model_id: str, demo_root: Path) -> HelperSpe
 
 
 def register_helpers(registry: Registry, settings: Settings) -> None:
-    """Register the prompt helpers with the models the settings name, and rembg's models."""
+    """Register the prompt helpers with the models the settings name, the other enhancers a user may
+    choose, and rembg's models."""
     from qpyt_gradio.finishing.background import background_specs
 
     for helper in HELPER_KINDS.values():
         registry.register_helper(helper_spec(helper, model_id_for(helper, settings), settings.demo_models_dir))
+    for model_id in enhancer_choices(settings)[1:]:
+        kind = enhancer_kind(model_id, settings)
+        registry.register_helper(helper_spec(ENHANCE, model_id, settings.demo_models_dir, kind))
     for spec in background_specs(settings.rembg_home, settings.demo):
         registry.register_helper(spec)

@@ -15,7 +15,7 @@ import torch
 
 from qpyt_gradio.helpers.language import LANGUAGE_NAMES, detect_language
 from qpyt_gradio.models.registry import Registry
-from qpyt_gradio.validation import one_line, require_text
+from qpyt_gradio.validation import one_line
 
 PROTECTED = re.compile(r"<[^<>\n]*>|\[[^\[\]\n]*\]|\([^()\n]*\)|\bBREAK\b")
 SENTENCE_BREAK = re.compile(r"((?<=[.!?;])\s+|\n+)")
@@ -59,9 +59,8 @@ def plain_text(text: str) -> str:
     return PROTECTED.sub(" ", text)
 
 
-def translate(registry: Registry, text: str | None) -> Translation:
+def translate(registry: Registry, text: str) -> Translation:
     """French ``text`` in English; other languages unchanged, with a note that says why."""
-    text = require_text(text, "Nothing to translate: the text is empty.")
     language = detect_language(plain_text(text))
     if language == "en":
         return Translation(text, "The text is already in English: it was left unchanged.", False)

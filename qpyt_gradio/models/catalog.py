@@ -2,14 +2,15 @@
 
 A :class:`ModelSpec` says where a model comes from and which engine runs it. Names given
 by users are only ever matched against this list (or against the hub-id pattern), never
-joined into a path. Nothing here downloads or loads weights.
+joined into a path. Nothing here downloads or loads weights, and looking a name up changes
+nothing: adding a Hugging Face id that is not listed is the workspace's explicit step.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -67,19 +68,24 @@ class ModelSpec:
         return f"{self.name}  ·  {self.engine_variant.label} ({tag})"
 
 
-def _hub(repo_id: str, family: str, weights_variant: str | None = None) -> ModelSpec:
+class NotListed(ModelUnavailable):
+    """A Hugging Face id that is not in the list: reading its files on the Hub can add it."""
+
+
+def hub_spec(repo_id: str, family: str, weights_variant: str | None = None) -> ModelSpec:
+    """A spec for a hub repository of ``family``; the variant is read from the name."""
     detected_variant = engine(family).variant_for(repo_id).name
     return ModelSpec(repo_id, "hub", repo_id, family, detected_variant, weights_variant=weights_variant)
 
 
 DEFAULT_HUB_MODELS: tuple[ModelSpec, ...] = (
-    _hub("stabilityai/stable-diffusion-xl-base-1.0", "sdxl", "fp16"),
-    _hub("stabilityai/sdxl-turbo", "sdxl", "fp16"),
-    _hub("black-forest-labs/FLUX.1-schnell", "flux"),
-    _hub("black-forest-labs/FLUX.1-dev", "flux"),
-    _hub("stabilityai/stable-diffusion-3.5-large", "sd3"),
-    _hub("stabilityai/stable-diffusion-3.5-large-turbo", "sd3"),
-    _hub("stabilityai/stable-diffusion-3.5-medium", "sd3"),
+    hub_spec("stabilityai/stable-diffusion-xl-base-1.0", "sdxl", "fp16"),
+    hub_spec("stabilityai/sdxl-turbo", "sdxl", "fp16"),
+    hub_spec("black-forest-labs/FLUX.1-schnell", "flux"),
+    hub_spec("black-forest-labs/FLUX.1-dev", "flux"),
+    hub_spec("stabilityai/stable-diffusion-3.5-large", "sd3"),
+    hub_spec("stabilityai/stable-diffusion-3.5-large-turbo", "sd3"),
+    hub_spec("stabilityai/stable-diffusion-3.5-medium", "sd3"),
 )
 
 
@@ -134,11 +140,9 @@ class Catalog:
         self,
         models_dir: Path,
         fixed: Iterable[ModelSpec] = DEFAULT_HUB_MODELS,
-        hub_family: Callable[[str], str] | None = None,
     ) -> None:
         self._models_dir = models_dir
         self._fixed = list(fixed)
-        self._hub_family = hub_family
         self._lock = threading.Lock()
         self._specs: dict[str, ModelSpec] = {}
         self._unusable: dict[str, Unusable] = {}
@@ -174,8 +178,9 @@ class Catalog:
     def default_name(self) -> str:
         return self.choices()[0][1]
 
-    def resolve(self, name: str) -> ModelSpec:
-        """The spec for ``name``; unknown names get a message that says what to do."""
+    def get(self, name: str) -> ModelSpec:
+        """The spec for ``name``; unknown names get a message that says what to do (:class:`NotListed`
+        for a Hugging Face id that is not in the list)."""
         name = (name or "").strip()
         with self._lock:
             spec = self._specs.get(name)
@@ -189,10 +194,10 @@ class Catalog:
                 f"{name} is a pickle-based checkpoint; Qpyt-UI only loads .safetensors files "
                 "placed in the models folder."
             )
-        if HUB_ID.match(name) and self._hub_family is not None:
-            spec = _hub(name, self._hub_family(name))
-            self.add(spec)
-            return spec
+        if HUB_ID.match(name):
+            raise NotListed(
+                f"{name} is not in the model list; its files on the Hugging Face Hub say which engine runs it."
+            )
         raise ModelUnavailable(
             f"Unknown model {name!r}. Pick one from the list, put a diffusers folder or a .safetensors file in "
             f"{self._models_dir} and press Refresh, or give a Hugging Face id such as owner/model."

@@ -119,13 +119,13 @@ class Registry:
     # ------------------------------------------------------------------ image pipelines
 
     @contextlib.contextmanager
-    def image_job(self, model_name: str, task: Task = "txt2img", vae_tiling: bool = False) -> Iterator[ImageJob]:
-        """Hold the lock and yield the ready pipeline of ``model_name`` for ``task``.
+    def image_job(self, model: ModelSpec | str, task: Task = "txt2img", vae_tiling: bool = False) -> Iterator[ImageJob]:
+        """Hold the lock and yield the ready pipeline of ``model`` (a spec, or a name in the catalog) for ``task``.
 
         Helpers are released (and memory freed) first; the model is loaded only if it is not
         already the resident one. ``vae_tiling`` decodes in tiles for this job (large images).
         """
-        spec = self.catalog.resolve(model_name)
+        spec = model if isinstance(model, ModelSpec) else self.catalog.get(model)
         with self._lock:
             self._shift("image")
             self.release_helpers()

@@ -1,24 +1,31 @@
-"""API endpoints with plain inputs, next to the page's own widgets.
+"""The API: one endpoint per row of the brick table, and ``/run_workflow``; MCP serves the same.
 
 Sliders and dropdowns check bounds and choices before a handler runs, with messages that do
-not name the field. An endpoint declared here takes plain hidden fields instead, so every
-value reaches the brick's validation and its named message. Parameter names come from the
-handler's signature and are the API's keyword names.
+not name the field. Endpoints take plain hidden fields instead, so every value reaches the
+brick's declared checks and their named messages. Parameter names, order, defaults and the
+descriptions (MCP reads them from the docstring) all come from the brick's request type.
 """
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
+
+from qpyt_gradio.bricks.params import Declared
+
+if TYPE_CHECKING:
+    from qpyt_gradio.bricks.contract import Brick
+    from qpyt_gradio.ui.panels import Panel
+    from qpyt_gradio.workspace import Workspace
 
 GPU_QUEUE = {"concurrency_id": "gpu", "concurrency_limit": 1}
 """Every event that runs a model joins this one queue: jobs wait their turn instead of fighting."""
 
-FILE = object()
-"""Default marking a parameter that takes a file (uploaded as is, never decoded by Gradio)."""
+PRIVATE = {"api_visibility": "private"}
+"""Events of the page itself: not endpoints of the API, nor MCP tools."""
 
 
 def session_key(request: gr.Request) -> str:
@@ -26,28 +33,86 @@ def session_key(request: gr.Request) -> str:
     return request.session_hash or "anonymous"
 
 
-def _hidden_field(default: Any) -> gr.components.Component:
-    if default is FILE:
+def hidden_field(item: Declared) -> gr.components.Component:
+    """A plain input for one declared field: a file (uploaded as is), a checkbox, a number or a text."""
+    kind, default = item.param.kind, item.default
+    if kind == "file":
         return gr.File(visible=False, type="filepath")
-    if isinstance(default, bool):
+    if kind == "flag":
         return gr.Checkbox(default, visible=False)
-    if not isinstance(default, (int, float)):
-        return gr.Textbox("" if default is None else str(default), visible=False)
-    return gr.Number(default, visible=False)
+    if kind in ("whole", "number", "seed"):
+        return gr.Number(default, visible=False)
+    return gr.Textbox("" if default is None else str(default), visible=False)
 
 
-def api_endpoint(
-    handler: Callable[..., Any],
-    defaults: dict[str, Any],
-    outputs: Sequence[gr.components.Component],
-    api_name: str,
-    **options: Any,
-) -> None:
-    """Expose ``handler`` as ``/api_name`` with one hidden field per entry of ``defaults``, in order."""
-    parameters = [name for name in inspect.signature(handler).parameters if name in defaults]
-    if parameters != list(defaults):
-        raise ValueError(f"{api_name}: defaults {list(defaults)} must follow the handler's parameters {parameters}")
+def docstring(summary: str, fields: list[Declared], returns: str) -> str:
+    """A docstring in the layout Gradio's MCP server reads: summary, ``Args:``, ``Returns:``."""
+    lines = [summary, "", "Args:"]
+    lines += [f"    {item.name}: {item.param.describe(item.default)}" for item in fields]
+    return "\n".join([*lines, "", "Returns:", f"    {returns}"])
+
+
+RETURNS = {
+    "images": "the saved PNG images (their metadata holds the parameters and the workflow), and the parameters used",
+    "svg": "the SVG file, and the parameters used (paths, colours, bytes)",
+    "text": "the text",
+}
+
+
+def brick_endpoint(workspace: Workspace, brick: Brick, panel: Panel) -> None:
+    """``/<brick.name>``: the brick's fields as parameters, its results through ``panel``'s (hidden) outputs."""
+    from qpyt_gradio.bricks.params import request_from
+    from qpyt_gradio.ui.errors import user_errors
+    from qpyt_gradio.ui.running import named_handler, stream_brick
+
+    fields = brick.fields
+
+    def body(values: dict[str, Any], request: gr.Request) -> Iterator[Any]:
+        yield from stream_brick(
+            workspace,
+            session_key(request),
+            workspace.default_choices(),
+            brick,
+            request_from(brick.request, values),
+            panel,
+        )
+
+    returns = RETURNS[brick.gives.value] + (", and a note on what was done" if brick.returns_note else "")
+    defaults = {item.name: item.default for item in fields}
+    handler = named_handler(list(defaults), body, docstring(brick.summary, fields, returns), defaults)
+    endpoint(user_errors(handler), [hidden_field(item) for item in fields], panel.outputs, brick.name)
+
+
+def endpoint(handler: Callable[..., Any], inputs: list[Any], outputs: list[Any], api_name: str) -> None:
+    """Expose ``handler`` as ``/api_name`` through a hidden trigger, on the GPU queue."""
     trigger = gr.Button(visible=False)
-    trigger.click(
-        handler, [_hidden_field(value) for value in defaults.values()], list(outputs), api_name=api_name, **options
+    trigger.click(handler, inputs, outputs, api_name=api_name, **GPU_QUEUE)
+
+
+def workflow_endpoint(workspace: Workspace) -> None:
+    """``/run_workflow(workflow, files)``: a workflow's JSON text, and the files its steps start from or name;
+    returns every output file and the parameters used, step by step."""
+    from qpyt_gradio.ui.errors import user_errors
+    from qpyt_gradio.ui.running import named_handler, workflow_events
+    from qpyt_gradio.workflows.document import parse_text, read_workflow
+    from qpyt_gradio.workflows.plan import GivenFiles
+    from qpyt_gradio.workflows.runner import WorkflowRun
+
+    def body(values: dict[str, Any], request: gr.Request) -> Iterator[Any]:
+        workflow = read_workflow(parse_text(values["workflow"] or ""), workspace.limits)
+        given = GivenFiles([Path(path) for path in values["files"] or []])
+        for event in workflow_events(workspace, session_key(request), workspace.default_choices(), workflow, given):
+            if isinstance(event, WorkflowRun):
+                yield [str(path) for path in event.files], event.summary()
+
+    doc = (
+        "Run a workflow: a chain of bricks, each taking the previous step's output.\n\nArgs:\n"
+        '    workflow: the workflow as JSON text, {"version": 1, "name": ..., "steps": [{"brick": ..., '
+        '"params": {...}}]}; brick names and params are those of this API.\n'
+        '    files: the images the workflow starts from or names (a step\'s input {"file": name}).\n\n'
+        "Returns:\n    every output file, and the parameters used step by step (with the decided workflow)."
     )
+    handler = user_errors(named_handler(["workflow", "files"], body, doc, {"workflow": "", "files": None}))
+    inputs = [gr.Textbox(visible=False), gr.File(visible=False, file_count="multiple", type="filepath")]
+    outputs = [gr.File(visible=False, file_count="multiple"), gr.JSON(visible=False)]
+    endpoint(handler, inputs, outputs, "run_workflow")

@@ -1,4 +1,5 @@
-"""Assemble the page: sidebar, one tab per brick, and the gallery of this session's outputs."""
+"""Assemble the page: sidebar, one tab per brick of the table (and the Workflow tab), the gallery of
+this session's outputs, and the API with one endpoint per brick."""
 
 from __future__ import annotations
 
@@ -10,11 +11,19 @@ from typing import Any
 import gradio as gr
 
 from qpyt_gradio import __version__
+from qpyt_gradio.bricks.contract import Brick, Holds
+from qpyt_gradio.bricks.table import BRICKS
 from qpyt_gradio.ui import assets
+from qpyt_gradio.ui.api import brick_endpoint, workflow_endpoint
+from qpyt_gradio.ui.forms import BrickForm, control, settable
+from qpyt_gradio.ui.panels import Panel, SvgPanel, TextPanel, hidden_panel
 from qpyt_gradio.ui.parts import PageParts
+from qpyt_gradio.ui.running import result_area, wire_brick, wire_image_brick
 from qpyt_gradio.ui.send import send_bar, wire_sends
 from qpyt_gradio.ui.sidebar import build_sidebar
+from qpyt_gradio.ui.tabs import TAB_LABELS
 from qpyt_gradio.ui.tabs.background import build_background
+from qpyt_gradio.ui.tabs.edit_controls import source_image
 from qpyt_gradio.ui.tabs.generate import build_generate
 from qpyt_gradio.ui.tabs.img2img import build_img2img
 from qpyt_gradio.ui.tabs.inpaint import build_inpaint
@@ -23,20 +32,22 @@ from qpyt_gradio.ui.tabs.prompt_tools import build_prompt_tools
 from qpyt_gradio.ui.tabs.retouch import build_retouch
 from qpyt_gradio.ui.tabs.upscale import build_upscale
 from qpyt_gradio.ui.tabs.vectorize import build_vectorize
-from qpyt_gradio.workspace import AppContext
+from qpyt_gradio.ui.tabs.workflow import build_workflow
+from qpyt_gradio.ui.workflow_draft import new_draft
+from qpyt_gradio.workspace import Workspace
 
-BrickBuilder = Callable[[AppContext, PageParts], None]
-BRICKS: tuple[tuple[str, str, BrickBuilder], ...] = (
-    ("generate", "Generate", build_generate),
-    ("img2img", "Img2img", build_img2img),
-    ("inpaint", "Inpaint", build_inpaint),
-    ("outpaint", "Outpaint", build_outpaint),
-    ("upscale", "Upscale", build_upscale),
-    ("background", "Background", build_background),
-    ("vectorize", "Vectorize", build_vectorize),
-    ("retouch", "Retouch", build_retouch),
-    ("prompt-tools", "Prompt tools", build_prompt_tools),
-)
+TabBuilder = Callable[[Workspace, PageParts], None]
+TAB_BUILDERS: dict[str, TabBuilder] = {
+    "generate": build_generate,
+    "img2img": build_img2img,
+    "inpaint": build_inpaint,
+    "outpaint": build_outpaint,
+    "upscale": build_upscale,
+    "background": build_background,
+    "vectorize": build_vectorize,
+    "retouch": build_retouch,
+    "prompt-tools": build_prompt_tools,
+}
 
 DEMO_BANNER = (
     "**Demo mode** — the `demo-*` models are tiny random networks built on this machine: they draw noise, "
@@ -44,12 +55,57 @@ DEMO_BANNER = (
 )
 
 
-def build_app(ctx: AppContext) -> gr.Blocks:
-    """The whole Blocks page for ``ctx``; launch it with :func:`launch_options`."""
+def tabs_in_order() -> list[tuple[str, str, TabBuilder]]:
+    """(tab id, label, builder) for every tab of the brick table, in table order, then the Workflow tab.
+
+    A tab with no builder of its own shows its brick's fields as a form."""
+    tabs: dict[str, tuple[str, str, TabBuilder]] = {}
+    for brick in BRICKS.values():
+        if brick.tab not in tabs:
+            builder = TAB_BUILDERS.get(brick.tab) or _form_tab(brick)
+            tabs[brick.tab] = (brick.tab, TAB_LABELS.get(brick.tab, brick.label), builder)
+    return [*tabs.values(), ("workflow", TAB_LABELS["workflow"], build_workflow)]
+
+
+def _form_tab(brick: Brick) -> TabBuilder:
+    """A tab made from ``brick``'s request type: its file inputs, its fields, and where its result shows."""
+
+    def build(workspace: Workspace, parts: PageParts) -> None:
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                inputs: dict[str, Any] = {
+                    item.name: source_image(f"{brick.name}-{item.name}") for item in brick.file_fields
+                }
+                for name in settable(brick.request):
+                    item = next(each for each in brick.fields if each.name == name)
+                    inputs[name] = parts.sidebar.model if item.param.kind == "model" else control(workspace, item)
+            with gr.Column(scale=2):
+                if brick.gives is Holds.IMAGES:
+                    area = result_area(brick.label, brick.name)
+                else:
+                    run = gr.Button(brick.label, variant="primary", elem_id=f"qpyt-{brick.name}-run")
+                    panel = _shown_panel(brick)
+        form = BrickForm(brick, inputs)
+        if brick.gives is Holds.IMAGES:
+            wire_image_brick(workspace, parts, form, area)
+        else:
+            wire_brick(workspace, parts, form, run, panel)
+
+    return build
+
+
+def _shown_panel(brick: Brick) -> Panel:
+    if brick.gives is Holds.SVG:
+        return SvgPanel(gr.File(label="SVG"), gr.JSON(label="Parameters used"), gr.HTML())
+    return TextPanel(gr.Textbox(label="Result", lines=5, elem_id=f"qpyt-{brick.name}-text"))
+
+
+def build_app(workspace: Workspace) -> gr.Blocks:
+    """The whole Blocks page for ``workspace``; launch it with :func:`launch_options`."""
     with gr.Blocks(title="Qpyt-UI", fill_width=True, analytics_enabled=False) as app:
-        sidebar = build_sidebar(ctx)
+        sidebar = build_sidebar(workspace, app)
         gr.Markdown(f"## Qpyt-UI <small>{__version__}</small>")
-        if ctx.settings.demo:
+        if workspace.settings.demo:
             gr.Markdown(DEMO_BANNER, elem_id="qpyt-demo-banner")
         with gr.Row(equal_height=False), gr.Column(scale=4):
             history = gr.Gallery(
@@ -65,20 +121,23 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                 render=False,
                 elem_id="qpyt-history",
             )
-            parts = PageParts(sidebar, history, gr.State([]))
+            parts = PageParts(app, sidebar, sidebar.choices, history, gr.State([]), gr.State(new_draft()), gr.State(0))
             with gr.Tabs() as parts.tabs:
-                for key, label, build in BRICKS:
+                for key, label, build in tabs_in_order():
                     with gr.Tab(label, id=key):
-                        build(ctx, parts)
+                        build(workspace, parts)
             history.render()
             send_bar(parts, history, "history")
             wire_sends(parts)
+        for brick in BRICKS.values():
+            brick_endpoint(workspace, brick, hidden_panel(brick))
+        workflow_endpoint(workspace)
     return app
 
 
-def launch_options(ctx: AppContext) -> dict[str, Any]:
-    """Keyword arguments of ``Blocks.launch`` for ``ctx``'s settings."""
-    settings = ctx.settings
+def launch_options(workspace: Workspace) -> dict[str, Any]:
+    """Keyword arguments of ``Blocks.launch`` for the workspace's settings."""
+    settings = workspace.settings
     settings.outputs_dir.mkdir(parents=True, exist_ok=True)
     return {
         "allowed_paths": _outputs_to_allow(settings.outputs_dir),
@@ -90,6 +149,7 @@ def launch_options(ctx: AppContext) -> dict[str, Any]:
         "css": assets.CSS,
         "js": assets.JS,
         "footer_links": ["api", "settings"],
+        "mcp_server": settings.mcp,
     }
 
 

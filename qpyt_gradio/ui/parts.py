@@ -1,4 +1,4 @@
-"""Components of the page that several bricks wire into."""
+"""Components of the page that several tabs wire into."""
 
 from __future__ import annotations
 
@@ -12,12 +12,17 @@ from qpyt_gradio.ui.sidebar import Sidebar
 
 @dataclass
 class PageParts:
-    """Shared components: the sidebar, the session gallery and its paths, the brick tabs, the
-    Generate prompt, the image inputs other bricks can send to, and the send buttons to wire."""
+    """Shared components: the page itself, the sidebar, the session's choices (kept in the browser), the session
+    gallery and its paths, the Workflow tab's draft, the tabs, the Generate prompt, the image
+    inputs other tabs can send to, and the send buttons to wire once every tab exists."""
 
+    app: gr.Blocks
     sidebar: Sidebar
+    choices: gr.BrowserState
     history: gr.Gallery
     history_paths: gr.State
+    draft: gr.State
+    draft_layout: gr.State
     tabs: gr.Tabs | None = None
     prompt: gr.Textbox | None = None
     targets: dict[str, tuple[str, Any]] = field(default_factory=dict)

@@ -1,75 +1,140 @@
-"""What every image brick does around its job: run it in a worker, stream previews, handle Cancel,
-show the notes, and record the result in the session gallery and the result panel."""
+"""What every brick does in the page around its run: read its controls into a request, run it as a
+job of the user's session in a worker, stream previews, handle Cancel, show the notes, and record
+images in the session gallery."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+import inspect
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import gradio as gr
 
+from qpyt_gradio.bricks.contract import Brick, Choices, Holds, Job
 from qpyt_gradio.errors import GenerationCancelled
-from qpyt_gradio.generation.streaming import BackgroundJob, QueueReporter, StepEvent
 from qpyt_gradio.spaces_gpu import on_gpu
-from qpyt_gradio.ui.api import session_key
+from qpyt_gradio.ui.api import GPU_QUEUE, PRIVATE, session_key
+from qpyt_gradio.ui.errors import user_errors
+from qpyt_gradio.ui.forms import BrickForm
+from qpyt_gradio.ui.panels import ImagesPanel, Panel
 from qpyt_gradio.ui.parts import PageParts
 from qpyt_gradio.ui.sidebar import memory_panel
-from qpyt_gradio.workspace import AppContext
+from qpyt_gradio.ui.streaming import BackgroundJob, QueueReporter
+from qpyt_gradio.workflows.runner import run_brick
+from qpyt_gradio.workspace import Workspace
 
 HISTORY_LIMIT = 200
-PRIVATE = {"api_visibility": "private"}
-Work = Callable[[QueueReporter, threading.Event], Any]
+
+
+def named_handler(
+    names: Sequence[str],
+    body: Callable[..., Iterator[Any]],
+    doc: str = "",
+    defaults: dict[str, Any] | None = None,
+) -> Callable[..., Any]:
+    """A generator handler whose parameters are ``names`` (then the request and a progress tracker),
+    as Gradio reads them; ``body(values, request)`` gets the values by name. With ``defaults`` every
+    parameter has one, so API clients may leave any out."""
+
+    def handler(*arguments: Any) -> Iterator[Any]:
+        *values, request, _progress = arguments
+        yield from body(dict(zip(names, values, strict=True)), request)
+
+    positional = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    empty = inspect.Parameter.empty
+    given = defaults is not None
+    parameters = [inspect.Parameter(name, positional, default=defaults[name] if given else empty) for name in names]
+    parameters += [
+        inspect.Parameter("request", positional, annotation=gr.Request, default=None if given else empty),
+        inspect.Parameter("progress", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=gr.Progress(track_tqdm=True)),
+    ]
+    handler.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    handler.__annotations__ = {"request": gr.Request}
+    handler.__doc__ = doc
+    return handler
 
 
 @on_gpu
-def stream_result(ctx: AppContext, session: str, work: Work, asked: dict[str, Any]) -> Iterator[tuple[Any, Any]]:
-    """Run ``work`` in a worker; yield (gallery, parameters): previews, then the saved images.
-
-    ``work(reporter, cancel)`` returns a :class:`GenerationResult`; ``asked`` is what the
-    parameters panel shows if the job is cancelled.
-    """
+def stream_brick(
+    workspace: Workspace, session: str, choices: Choices, brick: Brick, request: Any, panel: Panel
+) -> Iterator[tuple[Any, ...]]:
+    """Run ``brick`` on ``request`` as a job of ``session`` in a worker; yield the panel's updates."""
     try:
-        with ctx.jobs.running(session) as cancel:
-            running = BackgroundJob(lambda emit: work(QueueReporter(emit), cancel), cancel)
+        with workspace.jobs.running(session) as cancel:
+            job = Job(choices, cancel)
+
+            def work(emit: Callable[[object], None]) -> Any:
+                return run_brick(workspace, replace(job, reporter=QueueReporter(emit)), brick, request)
+
+            running = BackgroundJob(work, cancel)
             for event in running.events():
-                if isinstance(event, StepEvent) and event.preview is not None:
-                    yield [event.preview], gr.skip()
+                update = panel.partial(event)
+                if update is not None:
+                    yield _single(update)
             result = running.result
-            for note in result.parameters.get("notes", []):
-                gr.Warning(note)
-            yield [str(path) for path in result.paths], result.parameters
+            show = gr.Info if result.holds is Holds.TEXT else gr.Warning
+            for note in result.notes:
+                show(note)
+            yield _single(panel.final(result))
     except GenerationCancelled as stopped:
         message = str(stopped)
     else:
         return
     # Reported outside the handler: the exception's frames hold the sampling tensors.
     gr.Info(message)
-    yield gr.skip(), {**asked, "cancelled": True, "message": message}
+    yield _single(panel.stopped(message))
 
 
-def wire_result(
-    ctx: AppContext,
-    parts: PageParts,
-    event: Any,
-    gallery: gr.Gallery,
-    used: gr.JSON,
-    summary: gr.Markdown,
-    cancel: gr.Button | None,
-) -> None:
-    """After a successful job: summary, session gallery, memory panel. ``cancel`` (when given) stops
-    this session's jobs."""
+def _single(update: tuple[Any, ...]) -> Any:
+    """An update as Gradio takes it: the value alone for a single output."""
+    return update[0] if len(update) == 1 else update
+
+
+def choices_from(value: Any, workspace: Workspace) -> Choices:
+    """The session's choices from its browser state (whatever the browser sent), or the defaults."""
+    defaults = workspace.default_choices()
+    if not isinstance(value, dict):
+        return defaults
+    return Choices(
+        live_preview=bool(value.get("live_preview", defaults.live_preview)),
+        auto_translate=bool(value.get("auto_translate", defaults.auto_translate)),
+        enhance_model=str(value.get("enhance_model") or ""),
+    )
+
+
+def wire_brick(workspace: Workspace, parts: PageParts, form: BrickForm, trigger: gr.Button, panel: Panel) -> Any:
+    """Run ``form``'s brick when ``trigger`` is pressed; returns the event (images are recorded in the
+    session gallery by :func:`wire_result`)."""
+    names = ["choices", *form.inputs]
+
+    def body(values: dict[str, Any], request: gr.Request) -> Iterator[Any]:
+        choices = choices_from(values.pop("choices"), workspace)
+        yield from stream_brick(workspace, session_key(request), choices, form.brick, form.request(values), panel)
+
+    handler = user_errors(named_handler(names, body))
+    inputs = [parts.choices, *form.inputs.values()]
+    return trigger.click(handler, inputs, panel.outputs, **GPU_QUEUE, **PRIVATE)
+
+
+def wire_result(workspace: Workspace, parts: PageParts, event: Any, panel: ImagesPanel, summary: gr.Markdown) -> None:
+    """After a successful job: summary, session gallery, memory panel."""
     event.success(
-        record, [gallery, used, parts.history_paths], [summary, parts.history, parts.history_paths], **PRIVATE
-    ).then(lambda: memory_panel(ctx), None, parts.sidebar.memory_outputs, show_progress="hidden", **PRIVATE)
-    if cancel is None:
-        return
+        record,
+        [panel.gallery, panel.used, parts.history_paths],
+        [summary, parts.history, parts.history_paths],
+        **PRIVATE,
+    ).then(lambda: memory_panel(workspace), None, parts.sidebar.memory_outputs, show_progress="hidden", **PRIVATE)
+
+
+def wire_cancel(workspace: Workspace, button: gr.Button) -> None:
+    """``button`` stops this session's running jobs after their current step."""
 
     def stop(request: gr.Request) -> None:
-        if ctx.jobs.cancel(session_key(request)):
+        if workspace.jobs.cancel(session_key(request)):
             gr.Info("Cancelling: the job stops after the current step.")
 
-    cancel.click(stop, None, None, queue=False, **PRIVATE)
+    button.click(stop, None, None, queue=False, **PRIVATE)
 
 
 def record(
@@ -97,11 +162,23 @@ def summary_line(parameters: dict[str, Any]) -> str:
     return " · ".join(pieces)
 
 
-def result_panel(run_label: str, key: str) -> tuple[gr.Button, gr.Button, gr.Gallery, gr.Markdown, gr.JSON]:
-    """Run and Cancel buttons, the result gallery, its summary line and the parameters used."""
+@dataclass(frozen=True)
+class ResultArea:
+    """Run, Cancel and "Add to workflow" buttons, the result gallery, its summary line."""
+
+    run: gr.Button
+    cancel: gr.Button
+    add: gr.Button
+    panel: ImagesPanel
+    summary: gr.Markdown
+
+
+def result_area(run_label: str, key: str) -> ResultArea:
+    """The buttons, the result gallery, its summary line and the parameters used, laid out."""
     with gr.Row():
         run = gr.Button(run_label, variant="primary", elem_id=f"qpyt-{key}-run")
         cancel = gr.Button("Cancel", variant="stop", elem_id=f"qpyt-{key}-cancel")
+        add = gr.Button("Add to workflow", elem_id=f"qpyt-{key}-add")
     gallery = gr.Gallery(
         label="Result",
         format="png",
@@ -114,4 +191,38 @@ def result_panel(run_label: str, key: str) -> tuple[gr.Button, gr.Button, gr.Gal
     summary = gr.Markdown(elem_id=f"qpyt-{key}-summary")
     with gr.Accordion("Parameters used", open=False):
         used = gr.JSON(elem_id=f"qpyt-{key}-parameters")
-    return run, cancel, gallery, summary, used
+    return ResultArea(run, cancel, add, ImagesPanel(gallery, used), summary)
+
+
+def wire_image_brick(workspace: Workspace, parts: PageParts, form: BrickForm, area: ResultArea) -> Any:
+    """Run, record, cancel and add-to-workflow for a brick that gives images; returns the run event."""
+    from qpyt_gradio.ui.workflow_draft import add_to_workflow_button
+
+    event = wire_brick(workspace, parts, form, area.run, area.panel)
+    wire_result(workspace, parts, event, area.panel, area.summary)
+    wire_cancel(workspace, area.cancel)
+    add_to_workflow_button(parts, form, area.add)
+    return event
+
+
+@on_gpu
+def workflow_events(
+    workspace: Workspace, session: str, choices: Choices, workflow: Any, given: Any
+) -> Iterator[object]:
+    """Run ``workflow`` as a job of ``session`` in a worker: yields each step's start (a
+    :class:`StageEvent`), its progress events, then the :class:`WorkflowRun`."""
+    from qpyt_gradio.ui.streaming import StageEvent
+    from qpyt_gradio.workflows.runner import run_workflow
+
+    with workspace.jobs.running(session) as cancel:
+
+        def work(emit: Callable[[object], None]) -> Any:
+            def announce(number: int, total: int, brick: Brick) -> None:
+                emit(StageEvent(number, total, brick.name))
+
+            job = Job(choices, cancel, QueueReporter(emit))
+            return run_workflow(workspace, job, workflow, given, announce)
+
+        running = BackgroundJob(work, cancel)
+        yield from running.events()
+        yield running.result

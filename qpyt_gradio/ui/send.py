@@ -12,18 +12,17 @@ from typing import Any
 
 import gradio as gr
 
+from qpyt_gradio.bricks.table import BRICKS
+from qpyt_gradio.ui.api import PRIVATE
 from qpyt_gradio.ui.parts import PageParts
+from qpyt_gradio.ui.tabs import TAB_LABELS
 
-PRIVATE = {"api_visibility": "private"}
 TARGETS = {
-    "img2img": "Img2img",
-    "inpaint": "Inpaint",
-    "outpaint": "Outpaint",
-    "upscale": "Upscale",
-    "background": "Background",
-    "vectorize": "Vectorize",
-    "retouch": "Retouch",
+    brick.tab: TAB_LABELS.get(brick.tab, brick.label)
+    for brick in BRICKS.values()
+    if brick.takes_image and brick.tab != "prompt-tools"
 }
+"""The tabs an image can be sent to: those of the bricks that take one (captions have their own button)."""
 
 
 def send_bar(parts: PageParts, gallery: gr.Gallery, key: str) -> None:

@@ -7,22 +7,25 @@ from typing import Any
 
 import gradio as gr
 
-from qpyt_gradio.helpers.kinds import ENHANCE, enhancer_choices
+from qpyt_gradio.bricks.contract import Choices
+from qpyt_gradio.helpers.kinds import enhancer_choices
 from qpyt_gradio.settings import MEMORY_STRATEGIES
-from qpyt_gradio.ui.api import GPU_QUEUE
+from qpyt_gradio.ui.api import GPU_QUEUE, PRIVATE
 from qpyt_gradio.ui.errors import user_errors
-from qpyt_gradio.workspace import AppContext
+from qpyt_gradio.workspace import Workspace
 
 MEMORY_HEADERS = ["Model", "Where", "Size"]
 
 
 @dataclass(frozen=True)
 class Sidebar:
-    """Sidebar components other parts of the page wire into."""
+    """Sidebar components other parts of the page wire into; ``choices`` is the session's own
+    settings, kept in the browser."""
 
     model: gr.Dropdown
     memory_table: gr.Dataframe
     device: gr.Markdown
+    choices: gr.BrowserState
 
     @property
     def memory_outputs(self) -> list[Any]:
@@ -36,9 +39,9 @@ def _size(count: int) -> str:
     return f"{count} B"
 
 
-def memory_panel(ctx: AppContext) -> tuple[list[list[str]], str]:
+def memory_panel(workspace: Workspace) -> tuple[list[list[str]], str]:
     """Rows of what is resident, and a line about the device; never creates the registry."""
-    registry = ctx.registry_if_created()
+    registry = workspace.registry_if_created()
     if registry is None:
         return [], "Nothing loaded yet; the device is probed at the first generation."
     rows = [[f"{row.name} ({row.role})", row.placement, _size(row.bytes)] for row in registry.report()]
@@ -50,20 +53,22 @@ def memory_panel(ctx: AppContext) -> tuple[list[list[str]], str]:
     return rows, line
 
 
-def build_sidebar(ctx: AppContext) -> Sidebar:
-    """Build the sidebar inside the current Blocks and wire its own events."""
+def build_sidebar(workspace: Workspace, app: gr.Blocks) -> Sidebar:
+    """Build the sidebar inside ``app`` and wire its own events; the session's choices are shown
+    again from the browser when the page loads."""
+    defaults = workspace.default_choices()
     with gr.Sidebar(label="Qpyt-UI", width=380):
         model = gr.Dropdown(
-            choices=ctx.catalog.choices(),
-            value=ctx.catalog.default_name(),
+            choices=workspace.catalog.choices(),
+            value=workspace.catalog.default_name(),
             label="Model",
             allow_custom_value=True,
             elem_id="qpyt-model",
         )
         refresh_models = gr.Button("↻ Rescan models folder", size="sm")
-        unusable = gr.Markdown(_unusable_note(ctx))
+        unusable = gr.Markdown(_unusable_note(workspace))
         gr.Markdown("### Memory")
-        rows, line = memory_panel(ctx)
+        rows, line = memory_panel(workspace)
         memory_table = gr.Dataframe(
             value=rows, headers=MEMORY_HEADERS, interactive=False, wrap=True, elem_id="qpyt-memory"
         )
@@ -72,64 +77,77 @@ def build_sidebar(ctx: AppContext) -> Sidebar:
             refresh_memory = gr.Button("Refresh", size="sm")
             free = gr.Button("Free memory", size="sm", variant="stop")
         with gr.Accordion("Settings", open=False):
+            live_preview = gr.Checkbox(
+                defaults.live_preview, label="Live preview while sampling", elem_id="qpyt-live-preview"
+            )
+            auto_translate = gr.Checkbox(
+                defaults.auto_translate,
+                label="Translate French prompts before generating",
+                elem_id="qpyt-auto-translate",
+            )
+            enhancer = gr.Dropdown(
+                choices=enhancer_choices(workspace.settings),
+                value=enhancer_choices(workspace.settings)[0],
+                label="Prompt enhancer model",
+                info="0.5B is faster on small machines; 1.5B writes better prompts. These three are yours alone, "
+                "kept in this browser.",
+            )
             strategy = gr.Dropdown(
                 choices=list(MEMORY_STRATEGIES),
-                value=ctx.settings.memory,
-                label="Memory strategy",
+                value=workspace.settings.memory,
+                label="Memory strategy (the whole app)",
                 info="auto picks from the free VRAM; the loaded model is released when this changes.",
             )
-            live_preview = gr.Checkbox(value=ctx.live_preview, label="Live preview while sampling")
-            auto_translate = gr.Checkbox(value=ctx.auto_translate, label="Translate French prompts before generating")
-            enhancer = gr.Dropdown(
-                choices=enhancer_choices(ctx.settings),
-                value=enhancer_choices(ctx.settings)[0],
-                label="Prompt enhancer model",
-                info="0.5B is faster on small machines; 1.5B writes better prompts.",
-            )
-    sidebar = Sidebar(model, memory_table, device)
+    choices = gr.BrowserState(_stored(defaults, enhancer.value), storage_key="qpyt-choices")
+    sidebar = Sidebar(model, memory_table, device, choices)
 
     def rescan() -> tuple[Any, str]:
-        ctx.catalog.refresh()
-        return gr.update(choices=ctx.catalog.choices()), _unusable_note(ctx)
+        workspace.catalog.refresh()
+        return gr.update(choices=workspace.catalog.choices()), _unusable_note(workspace)
 
     def free_all() -> tuple[list[list[str]], str]:
-        registry = ctx.registry_if_created()
+        registry = workspace.registry_if_created()
         if registry is not None:
             registry.unload_all()
-        return memory_panel(ctx)
+        return memory_panel(workspace)
 
     @user_errors
     def change_strategy(value: str) -> tuple[list[list[str]], str]:
-        ctx.registry.set_requested_strategy(value)
-        return memory_panel(ctx)
+        workspace.registry.set_requested_strategy(value)
+        return memory_panel(workspace)
 
-    def change_preview(value: bool) -> None:
-        ctx.live_preview = value
+    def remember(live: bool, translate: bool, enhancer_model: str) -> dict[str, Any]:
+        return {"live_preview": live, "auto_translate": translate, "enhance_model": enhancer_model}
 
-    def change_auto_translate(value: bool) -> None:
-        ctx.auto_translate = value
+    def restore(stored: Any) -> tuple[Any, Any, Any]:
+        if not isinstance(stored, dict):
+            return gr.skip(), gr.skip(), gr.skip()
+        offered = enhancer_choices(workspace.settings)
+        chosen = stored.get("enhance_model")
+        return (
+            bool(stored.get("live_preview", defaults.live_preview)),
+            bool(stored.get("auto_translate", defaults.auto_translate)),
+            chosen if chosen in offered else gr.skip(),
+        )
 
-    @user_errors
-    def change_enhancer(model_id: str) -> tuple[list[list[str]], str]:
-        from qpyt_gradio.helpers.models import helper_spec
-
-        ctx.registry.register_helper(helper_spec(ENHANCE, model_id, ctx.settings.demo_models_dir))
-        return memory_panel(ctx)
-
-    private = {"api_visibility": "private"}
-    refresh_models.click(rescan, None, [model, unusable], **private)
-    refresh_memory.click(lambda: memory_panel(ctx), None, sidebar.memory_outputs, **private)
-    free.click(free_all, None, sidebar.memory_outputs, **GPU_QUEUE, **private)
-    strategy.change(change_strategy, strategy, sidebar.memory_outputs, **GPU_QUEUE, **private)
-    live_preview.change(change_preview, live_preview, None, **private)
-    auto_translate.change(change_auto_translate, auto_translate, None, **private)
-    enhancer.change(change_enhancer, enhancer, sidebar.memory_outputs, **GPU_QUEUE, **private)
-    gr.Timer(3.0).tick(lambda: memory_panel(ctx), None, sidebar.memory_outputs, show_progress="hidden", **private)
+    mine = [live_preview, auto_translate, enhancer]
+    refresh_models.click(rescan, None, [model, unusable], **PRIVATE)
+    refresh_memory.click(lambda: memory_panel(workspace), None, sidebar.memory_outputs, **PRIVATE)
+    free.click(free_all, None, sidebar.memory_outputs, **GPU_QUEUE, **PRIVATE)
+    strategy.change(change_strategy, strategy, sidebar.memory_outputs, **GPU_QUEUE, **PRIVATE)
+    for control in mine:
+        control.input(remember, mine, choices, queue=False, **PRIVATE)
+    app.load(restore, choices, mine, **PRIVATE)
+    gr.Timer(3.0).tick(lambda: memory_panel(workspace), None, sidebar.memory_outputs, show_progress="hidden", **PRIVATE)
     return sidebar
 
 
-def _unusable_note(ctx: AppContext) -> str:
-    problems = ctx.catalog.unusable()
+def _stored(choices: Choices, enhancer: str) -> dict[str, Any]:
+    return {"live_preview": choices.live_preview, "auto_translate": choices.auto_translate, "enhance_model": enhancer}
+
+
+def _unusable_note(workspace: Workspace) -> str:
+    problems = workspace.catalog.unusable()
     if not problems:
         return ""
     return "**Not loadable:**\n" + "\n".join(f"- `{item.name}`: {item.reason}" for item in problems)

@@ -1,94 +1,61 @@
-"""Controls the editing bricks share: prompt, negative prompt, strength, steps, guidance, seed, images.
-
-Their handler parameters carry the same names as ``/generate`` where they mean the same thing.
-"""
+"""What the editing tabs share: the source image input, and the prompt, strength, steps, guidance,
+seed and image-count controls (built from the brick's declared fields)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
 
-from qpyt_gradio.engines import MAX_GUIDANCE, MAX_IMAGES, MAX_STEPS
+from qpyt_gradio.bricks.params import declaration, declared
+from qpyt_gradio.ui.api import PRIVATE
 from qpyt_gradio.ui.errors import user_errors
+from qpyt_gradio.ui.forms import control
 from qpyt_gradio.ui.parts import PageParts
-from qpyt_gradio.workspace import AppContext
+from qpyt_gradio.workspace import Workspace
 
-PRIVATE = {"api_visibility": "private"}
-
-
-@dataclass(frozen=True)
-class EditControls:
-    prompt: gr.Textbox
-    negative_prompt: gr.Textbox
-    strength: gr.Slider
-    steps: gr.Slider
-    guidance: gr.Slider
-    seed: gr.Number
-    num_images: gr.Slider | None
-
-    def inputs(self, model: gr.Dropdown) -> list[Any]:
-        """In handler order: prompt, negative_prompt, model, strength, steps, guidance, seed[, num_images]."""
-        listed = [self.prompt, self.negative_prompt, model, self.strength, self.steps, self.guidance, self.seed]
-        return listed + ([self.num_images] if self.num_images is not None else [])
+SAMPLING = ("strength", "steps", "guidance")
 
 
-def edit_controls(ctx: AppContext, parts: PageParts, key: str, strength: float, batch: bool = True) -> EditControls:
-    """Build the shared controls; steps and guidance follow the sidebar's model."""
-    defaults = ctx.catalog.resolve(parts.sidebar.model.value).defaults
-    prompt = gr.Textbox(label="Prompt", lines=2, elem_id=f"qpyt-{key}-prompt")
-    negative = gr.Textbox(label="Negative prompt", lines=1, elem_id=f"qpyt-{key}-negative")
+def edit_controls(workspace: Workspace, parts: PageParts, request_type: type, key: str) -> dict[str, Any]:
+    """The shared controls of ``request_type`` by field name (the model is the sidebar's); steps and
+    guidance show the model's defaults and follow it."""
+    defaults = workspace.catalog.get(parts.sidebar.model.value).defaults
+    values = {"steps": defaults.steps, "guidance": defaults.guidance}
+    names = {item.name for item in declared(request_type)}
+
+    def make(name: str, **options: Any) -> Any:
+        return control(workspace, declaration(request_type, name), values.get(name), **options)
+
+    shown: dict[str, Any] = {
+        "prompt": make("prompt", lines=2, elem_id=f"qpyt-{key}-prompt"),
+        "negative_prompt": make("negative_prompt", elem_id=f"qpyt-{key}-negative"),
+        "model": parts.sidebar.model,
+    }
     with gr.Row():
-        strength_slider = gr.Slider(0.01, 1.0, strength, step=0.01, label="Strength")
-        steps = gr.Slider(1, MAX_STEPS, defaults.steps, step=1, label="Steps")
-        guidance = gr.Slider(0, MAX_GUIDANCE, defaults.guidance, step=0.1, label="Guidance")
+        shown.update({name: make(name) for name in SAMPLING if name in names})
     with gr.Row():
-        seed = gr.Number(-1, label="Seed (−1 = random)", precision=0)
-        count = gr.Slider(1, MAX_IMAGES, 1, step=1, label="Images") if batch else None
+        shown["seed"] = make("seed")
+        if "num_images" in names:
+            shown["num_images"] = make("num_images", label="Images")
 
     @user_errors
     def follow_model(name: str) -> tuple[int, float]:
-        chosen = ctx.catalog.resolve(name).defaults
+        chosen = workspace.catalog.get(name).defaults
         return chosen.steps, chosen.guidance
 
-    parts.sidebar.model.input(follow_model, parts.sidebar.model, [steps, guidance], **PRIVATE)
-    return EditControls(prompt, negative, strength_slider, steps, guidance, seed, count)
+    parts.sidebar.model.input(follow_model, parts.sidebar.model, [shown["steps"], shown["guidance"]], **PRIVATE)
+    return shown
 
 
 def source_image(key: str, label: str = "Source image") -> gr.Image:
-    """An image input that takes uploads and pastes; results of other bricks are sent into it."""
+    """An image input that takes uploads and pastes, kept as the file given (alpha included); results of
+    other tabs are sent into it."""
     return gr.Image(
-        label=label, type="filepath", sources=["upload", "clipboard"], height=320, elem_id=f"qpyt-{key}-source"
+        label=label,
+        type="filepath",
+        image_mode=None,
+        sources=["upload", "clipboard"],
+        height=320,
+        elem_id=f"qpyt-{key}-source",
     )
-
-
-def edit_api_defaults(ctx: AppContext, parts: PageParts, strength: float, batch: bool = True) -> dict[str, Any]:
-    """API defaults of the shared controls, in handler order (the sidebar's model and its defaults)."""
-    defaults = ctx.catalog.resolve(parts.sidebar.model.value).defaults
-    values = {
-        "prompt": "",
-        "negative_prompt": "",
-        "model": parts.sidebar.model.value,
-        "strength": strength,
-        "steps": defaults.steps,
-        "guidance": defaults.guidance,
-        "seed": -1,
-    }
-    return {**values, "num_images": 1} if batch else values
-
-
-def edit_params(
-    prompt: str,
-    negative_prompt: str,
-    model: str,
-    strength: float,
-    steps: int,
-    guidance: float,
-    seed: int,
-    num_images: int = 1,
-) -> Any:
-    """The :class:`EditParams` of the shared controls' values."""
-    from qpyt_gradio.generation.editing import EditParams  # torch: first use only
-
-    return EditParams(prompt, negative_prompt, model, strength, steps, guidance, seed, num_images)

@@ -1,99 +1,63 @@
-"""The Generate brick: text to image on any engine, with progress, live preview and Cancel.
-
-``/generate`` is its API: keyword parameters ``prompt, negative_prompt, model, width,
-height, steps, guidance, seed, num_images``; it returns the images and the parameters
-actually used (seeds included). The API takes plain fields, so every bad value reaches the
-brick's own validation and gets its named message.
-"""
+"""The Generate tab: prompt and its helper bar, size, steps, guidance, seed; progress, preview, Cancel."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from dataclasses import fields, replace
+from dataclasses import fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import gradio as gr
 
-from qpyt_gradio.engines import MAX_GUIDANCE, MAX_IMAGES, MAX_STEPS, MIN_SIDE
-from qpyt_gradio.generation.request import GenerateParams, PreparedGeneration, prepare
-from qpyt_gradio.generation.streaming import QueueReporter
+from qpyt_gradio.bricks.generate import BRICK, GenerateRequest
 from qpyt_gradio.models.catalog import ModelSpec
-from qpyt_gradio.ui.api import GPU_QUEUE, api_endpoint, session_key
+from qpyt_gradio.ui.api import PRIVATE
 from qpyt_gradio.ui.errors import user_errors
+from qpyt_gradio.ui.forms import BrickForm, control, controls
 from qpyt_gradio.ui.parts import PageParts
 from qpyt_gradio.ui.recall import recall_from_image
-from qpyt_gradio.ui.running import PRIVATE, result_panel, stream_result, wire_result
+from qpyt_gradio.ui.running import result_area, wire_image_brick
 from qpyt_gradio.ui.send import send_bar
 from qpyt_gradio.ui.tabs.prompt_tools import build_prompt_bar
-from qpyt_gradio.workspace import AppContext
-
-if TYPE_CHECKING:
-    from qpyt_gradio.generation.results import GenerationResult
+from qpyt_gradio.workspace import Workspace
 
 
-def run_generation(
-    ctx: AppContext, params: GenerateParams, session: str, progress: gr.Progress
-) -> Iterator[tuple[Any, Any]]:
-    """Validate, then sample in a worker; yield (gallery, parameters) updates: previews, then the result."""
-    from qpyt_gradio.generation.txt2img import generate  # torch and diffusers: first use only
-
-    spec = ctx.catalog.resolve(params.model)
-    prepared = prepare(params, spec, ctx.settings.max_side)
-    if ctx.auto_translate:
-        prepared = _translated(ctx, prepared)
-    registry = ctx.registry
-    progress(0, desc=f"Preparing {spec.name}")
-
-    def work(reporter: QueueReporter, cancel: threading.Event) -> GenerationResult:
-        return generate(registry, prepared, ctx.settings.outputs_dir, reporter, cancel, ctx.live_preview)
-
-    yield from stream_result(ctx, session, work, prepared.params.to_json())
+def model_values(spec: ModelSpec) -> dict[str, Any]:
+    """The values the Generate controls take when ``spec`` is picked."""
+    defaults = spec.defaults
+    return {"width": defaults.width, "height": defaults.height, "steps": defaults.steps, "guidance": defaults.guidance}
 
 
-def _translated(ctx: AppContext, prepared: PreparedGeneration) -> PreparedGeneration:
-    """``prepared`` with its prompt in English when it was written in French."""
-    from qpyt_gradio.helpers.translate import translate
-
-    result = translate(ctx.registry, prepared.params.prompt)
-    if not result.translated:
-        return prepared
-    return replace(
-        prepared,
-        params=replace(prepared.params, prompt=result.text),
-        source_prompt=prepared.params.prompt,
-        notes=(*prepared.notes, f"Prompt translated from French: {result.text}"),
-    )
-
-
-def build_generate(ctx: AppContext, parts: PageParts) -> None:
+def build_generate(workspace: Workspace, parts: PageParts) -> None:
     """The Generate tab, wired to the sidebar's model picker and the page's session gallery."""
     sidebar = parts.sidebar
-    spec = ctx.catalog.resolve(sidebar.model.value)
-    defaults = spec.defaults
+    spec = workspace.catalog.get(sidebar.model.value)
     multiple = spec.engine.size_multiple
     with gr.Row(equal_height=False, elem_id="qpyt-generate-brick"):
         with gr.Column(scale=3):
-            prompt = gr.Textbox(
-                label="Prompt", lines=3, placeholder="Describe the image… (Ctrl+Enter generates)", elem_id="qpyt-prompt"
+            prompt = control(
+                workspace,
+                _field("prompt"),
+                placeholder="Describe the image… (Ctrl+Enter generates)",
+                elem_id="qpyt-prompt",
             )
             parts.prompt = prompt
-            build_prompt_bar(ctx, parts, prompt)
-            negative = gr.Textbox(
-                label="Negative prompt", lines=1, interactive=spec.engine.negative_prompt, elem_id="qpyt-negative"
+            build_prompt_bar(workspace, parts, prompt)
+            negative = control(
+                workspace, _field("negative_prompt"), interactive=spec.engine.negative_prompt, elem_id="qpyt-negative"
             )
+            values = model_values(spec)
             with gr.Row():
-                width = gr.Slider(MIN_SIDE, ctx.settings.max_side, defaults.width, step=multiple, label="Width")
-                height = gr.Slider(MIN_SIDE, ctx.settings.max_side, defaults.height, step=multiple, label="Height")
+                sizes = {
+                    side: control(workspace, _field(side), values[side], step=multiple) for side in ("width", "height")
+                }
             with gr.Row():
-                steps = gr.Slider(1, MAX_STEPS, defaults.steps, step=1, label="Steps")
-                guidance = gr.Slider(0, MAX_GUIDANCE, defaults.guidance, step=0.1, label="Guidance")
+                sampling = controls(workspace, GenerateRequest, ["steps", "guidance"], values)
+            shown = {**sizes, **sampling}
             with gr.Row():
-                seed = gr.Number(-1, label="Seed (−1 = random)", precision=0, minimum=-1, elem_id="qpyt-seed")
-                random_seed = gr.Button("🎲 Random", size="sm")
-                reuse_seed = gr.Button("♻ Reuse last seed", size="sm")
-                count = gr.Slider(1, MAX_IMAGES, 1, step=1, label="Images")
+                seed = control(workspace, _field("seed"), elem_id="qpyt-seed")
+                random_seed = gr.Button("Random", size="sm")
+                reuse_seed = gr.Button("Reuse last seed", size="sm")
+                count = control(workspace, _field("num_images"), label="Images")
             engine_note = gr.Markdown(_engine_note(spec))
             with gr.Accordion("Load parameters from an image", open=False, elem_id="qpyt-recall-panel"):
                 source = gr.File(
@@ -103,54 +67,32 @@ def build_generate(ctx: AppContext, parts: PageParts) -> None:
                     elem_id="qpyt-recall",
                 )
         with gr.Column(scale=2):
-            run, cancel, gallery, summary, used = result_panel("Generate", "generate")
-            send_bar(parts, gallery, "generate")
-    inputs = [prompt, negative, sidebar.model, width, height, steps, guidance, seed, count]
-
-    @user_errors
-    def generate(
-        prompt,
-        negative_prompt,
-        model,
-        width,
-        height,
-        steps,
-        guidance,
-        seed,
-        num_images,
-        request: gr.Request,
-        progress=gr.Progress(track_tqdm=True),
-    ):
-        params = GenerateParams(prompt, negative_prompt, model, width, height, steps, guidance, seed, num_images)
-        yield from run_generation(ctx, params, session_key(request), progress)
-
-    page_event = run.click(generate, inputs, [gallery, used], api_name="generate_in_page", **GPU_QUEUE, **PRIVATE)
-    wire_result(ctx, parts, page_event, gallery, used, summary, cancel)
-
-    api_endpoint(
-        generate,
-        {
-            "prompt": "",
-            "negative_prompt": "",
-            "model": spec.name,
-            "width": defaults.width,
-            "height": defaults.height,
-            "steps": defaults.steps,
-            "guidance": defaults.guidance,
-            "seed": -1,
-            "num_images": 1,
-        },
-        [gallery, used],
-        api_name="generate",
-        **GPU_QUEUE,
-    )
-
+            area = result_area("Generate", "generate")
+            send_bar(parts, area.panel.gallery, "generate")
+    inputs = {
+        "prompt": prompt,
+        "negative_prompt": negative,
+        "model": sidebar.model,
+        **shown,
+        "seed": seed,
+        "num_images": count,
+    }
+    wire_image_brick(workspace, parts, BrickForm(BRICK, inputs), area)
     random_seed.click(lambda: -1, None, seed, **PRIVATE)
-    reuse_seed.click(_last_seed, used, seed, **PRIVATE)
+    reuse_seed.click(_last_seed, area.panel.used, seed, **PRIVATE)
     sidebar.model.input(
-        _apply_model(ctx), sidebar.model, [width, height, steps, guidance, negative, engine_note], **PRIVATE
+        _apply_model(workspace),
+        sidebar.model,
+        [shown["width"], shown["height"], shown["steps"], shown["guidance"], negative, engine_note],
+        **PRIVATE,
     )
-    source.upload(_recall(ctx), source, inputs, **PRIVATE)
+    source.upload(_recall(workspace), source, [inputs[item.name] for item in fields(GenerateRequest)], **PRIVATE)
+
+
+def _field(name: str) -> Any:
+    from qpyt_gradio.bricks.params import declaration
+
+    return declaration(GenerateRequest, name)
 
 
 def _last_seed(parameters: dict[str, Any] | None) -> Any:
@@ -167,16 +109,16 @@ def _engine_note(spec: ModelSpec) -> str:
     return note
 
 
-def _apply_model(ctx: AppContext):
+def _apply_model(workspace: Workspace):
     @user_errors
     def apply(name: str) -> tuple[Any, ...]:
-        spec = ctx.catalog.resolve(name)
-        defaults, engine = spec.defaults, spec.engine
+        spec = workspace.catalog.get(name)
+        values, engine = model_values(spec), spec.engine
         return (
-            gr.update(value=defaults.width, step=engine.size_multiple),
-            gr.update(value=defaults.height, step=engine.size_multiple),
-            defaults.steps,
-            defaults.guidance,
+            gr.update(value=values["width"], step=engine.size_multiple),
+            gr.update(value=values["height"], step=engine.size_multiple),
+            values["steps"],
+            values["guidance"],
             gr.update(
                 interactive=engine.negative_prompt,
                 placeholder="" if engine.negative_prompt else f"{engine.label} takes no negative prompt",
@@ -187,14 +129,14 @@ def _apply_model(ctx: AppContext):
     return apply
 
 
-def _recall(ctx: AppContext):
+def _recall(workspace: Workspace):
     @user_errors
     def recall(path: str | None) -> tuple[Any, ...]:
         if not path:
-            return tuple(gr.skip() for _ in fields(GenerateParams))
-        values, message = recall_from_image(Path(path), ctx.catalog)
+            return tuple(gr.skip() for _ in fields(GenerateRequest))
+        values, message = recall_from_image(Path(path), workspace.catalog)
         if message:
             gr.Warning(message)
-        return tuple(values[field.name] if field.name in values else gr.skip() for field in fields(GenerateParams))
+        return tuple(values[item.name] if item.name in values else gr.skip() for item in fields(GenerateRequest))
 
     return recall

@@ -1,78 +1,29 @@
 """Prompt helpers in the page: image → prompt, French → English, prompt enhancement.
 
-They appear twice, from the same handlers: as a bar under the Generate prompt (results go
-straight into it) and as their own tab for batch work, whose results can be sent on. The
-tab also declares the API: ``/caption(image, task)``, ``/translate(text)`` (returns the text
-and a note) and ``/enhance_prompt(text, engine, creativity, seed)``.
+They appear twice, as the same bricks: as a bar under the Generate prompt (results go straight
+into it) and as their own tab for batch work, whose results can be sent on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
 
+from qpyt_gradio.bricks import caption, enhance_prompt, translate
+from qpyt_gradio.bricks.params import declaration
 from qpyt_gradio.engines import ENGINES
-from qpyt_gradio.generation.streaming import BackgroundJob
-from qpyt_gradio.helpers.kinds import CAPTION_TASKS, MAX_CREATIVITY
-from qpyt_gradio.ui.api import FILE, GPU_QUEUE, api_endpoint, session_key
-from qpyt_gradio.ui.errors import user_errors
+from qpyt_gradio.helpers.kinds import CAPTION_TASKS
+from qpyt_gradio.ui.api import PRIVATE
+from qpyt_gradio.ui.forms import BrickForm, control
+from qpyt_gradio.ui.panels import TextPanel
 from qpyt_gradio.ui.parts import PageParts
-from qpyt_gradio.workspace import AppContext
+from qpyt_gradio.ui.running import wire_brick
+from qpyt_gradio.ui.workflow_draft import add_to_workflow_button
+from qpyt_gradio.workspace import Workspace
 
 TASK_CHOICES = [(task.label, key) for key, task in CAPTION_TASKS.items()]
-DEFAULT_CREATIVITY = 0.7
-PRIVATE = {"api_visibility": "private"}
-
-
-@dataclass(frozen=True)
-class PromptHandlers:
-    """The three helpers as Gradio handlers; their parameter names are the API's."""
-
-    caption: Any
-    translate: Any
-    enhance_prompt: Any
-
-
-def prompt_handlers(ctx: AppContext) -> PromptHandlers:
-    @user_errors
-    def caption(image: str | None, task: str, progress=gr.Progress(track_tqdm=True)) -> str:
-        from qpyt_gradio.helpers.caption import caption as describe  # torch, transformers: first use only
-
-        result = describe(ctx.registry, image, task)
-        for note in result.notes:
-            gr.Warning(note)
-        return result.text
-
-    @user_errors
-    def translate(text: str, progress=gr.Progress(track_tqdm=True)) -> tuple[str, str]:
-        from qpyt_gradio.helpers.translate import translate as to_english
-
-        result = to_english(ctx.registry, text)
-        gr.Info(result.note)
-        return result.text, result.note
-
-    @user_errors
-    def enhance_prompt(
-        text: str,
-        engine: str,
-        creativity: float,
-        seed: float,
-        request: gr.Request,
-        progress=gr.Progress(track_tqdm=True),
-    ) -> Iterator[str]:
-        from qpyt_gradio.helpers.enhance import enhance
-
-        with ctx.jobs.running(session_key(request)) as cancel:
-            running = BackgroundJob(
-                lambda emit: enhance(ctx.registry, text, engine, creativity, seed, emit, cancel), cancel
-            )
-            yield from running.events()
-            yield running.result
-
-    return PromptHandlers(caption, translate, enhance_prompt)
+MERGES = ("Replace", "Append")
 
 
 def merge_into_prompt(current: str | None, addition: str | None, mode: str) -> str:
@@ -90,20 +41,24 @@ def _last_output(paths: list[str] | None) -> Any:
     return paths[0]
 
 
-def _family(ctx: AppContext, model: str) -> str:
-    return ctx.catalog.resolve(model).family
+def _enhancer_controls(workspace: Workspace, prefix: str = "") -> dict[str, Any]:
+    """Creativity and seed (0 by default, so the same idea gives the same prompt until it is changed)."""
+    request = enhance_prompt.EnhancePromptRequest
+    labels = {"creativity": f"{prefix}creativity", "seed": f"{prefix}seed (−1 = random)"} if prefix else {}
+    return {
+        "creativity": control(workspace, declaration(request, "creativity"), label=labels.get("creativity")),
+        "seed": control(workspace, declaration(request, "seed"), 0, label=labels.get("seed")),
+    }
 
 
-def build_prompt_bar(ctx: AppContext, parts: PageParts, prompt: gr.Textbox) -> None:
+def build_prompt_bar(workspace: Workspace, parts: PageParts, prompt: gr.Textbox) -> None:
     """Buttons and options under the Generate prompt; results go into ``prompt``."""
-    handlers = prompt_handlers(ctx)
     with gr.Row():
-        translate = gr.Button("🌐 Translate to English", size="sm", elem_id="qpyt-bar-translate")
-        enhance = gr.Button("✨ Enhance", size="sm", elem_id="qpyt-bar-enhance")
+        translating = gr.Button("Translate to English", size="sm", elem_id="qpyt-bar-translate")
+        enhancing = gr.Button("Enhance", size="sm", elem_id="qpyt-bar-enhance")
     with gr.Accordion("Prompt helpers", open=False, elem_id="qpyt-prompt-helpers"):
         with gr.Row():
-            creativity = gr.Slider(0, MAX_CREATIVITY, DEFAULT_CREATIVITY, step=0.05, label="Enhancer creativity")
-            seed = gr.Number(0, label="Enhancer seed (−1 = random)", precision=0)
+            enhancer = _enhancer_controls(workspace, "Enhancer ")
         with gr.Row():
             image = gr.Image(
                 type="filepath",
@@ -114,39 +69,23 @@ def build_prompt_bar(ctx: AppContext, parts: PageParts, prompt: gr.Textbox) -> N
             )
             with gr.Column():
                 task = gr.Radio(TASK_CHOICES, value="prompt", label="Description")
-                mode = gr.Radio(["Replace", "Append"], value="Replace", label="Into the prompt")
+                mode = gr.Radio(list(MERGES), value="Replace", label="Into the prompt")
                 describe = gr.Button("Describe the image", elem_id="qpyt-bar-describe")
                 last = gr.Button("Use the last output", size="sm")
-
-    def translate_prompt(text: str, progress=gr.Progress(track_tqdm=True)) -> str:
-        return handlers.translate(text, progress)[0]
-
-    def enhance_in_place(
-        text: str,
-        model: str,
-        creativity: float,
-        seed: float,
-        request: gr.Request,
-        progress=gr.Progress(track_tqdm=True),
-    ) -> Iterator[str]:
-        yield from handlers.enhance_prompt(text, _family(ctx, model), creativity, seed, request, progress)
-
-    def describe_into(
-        image: str | None, task: str, mode: str, current: str, progress=gr.Progress(track_tqdm=True)
-    ) -> str:
-        return merge_into_prompt(current, handlers.caption(image, task, progress), mode)
-
-    translate.click(translate_prompt, prompt, prompt, **GPU_QUEUE, **PRIVATE)
-    enhance.click(
-        user_errors(enhance_in_place), [prompt, parts.sidebar.model, creativity, seed], prompt, **GPU_QUEUE, **PRIVATE
+    described = gr.Textbox(visible=False)
+    as_text = BrickForm(translate.BRICK, {"text": prompt})
+    wire_brick(workspace, parts, as_text, translating, TextPanel(prompt))
+    richer = BrickForm(enhance_prompt.BRICK, {"text": prompt, "engine": parts.sidebar.model, **enhancer})
+    wire_brick(workspace, parts, richer, enhancing, TextPanel(prompt))
+    captioned = wire_brick(
+        workspace, parts, BrickForm(caption.BRICK, {"image": image, "task": task}), describe, TextPanel(described)
     )
-    describe.click(describe_into, [image, task, mode, prompt], prompt, **GPU_QUEUE, **PRIVATE)
+    captioned.success(merge_into_prompt, [prompt, described, mode], prompt, **PRIVATE)
     last.click(_last_output, parts.history_paths, image, **PRIVATE)
 
 
-def build_prompt_tools(ctx: AppContext, parts: PageParts) -> None:
-    """The Prompt tools tab, and the helpers' API endpoints."""
-    handlers = prompt_handlers(ctx)
+def build_prompt_tools(workspace: Workspace, parts: PageParts) -> None:
+    """The Prompt tools tab: each helper with its own input and result, sent on to the Generate prompt."""
     with gr.Row(equal_height=False):
         with gr.Column():
             gr.Markdown("### Image → prompt\nFlorence-2 describes the image.")
@@ -155,46 +94,51 @@ def build_prompt_tools(ctx: AppContext, parts: PageParts) -> None:
             with gr.Row():
                 describe = gr.Button("Describe", variant="primary", elem_id="qpyt-tools-describe")
                 last = gr.Button("Use the last output")
+                add_caption = gr.Button("Add to workflow", elem_id="qpyt-tools-caption-add")
             caption_text = gr.Textbox(label="Description", lines=5, elem_id="qpyt-tools-caption")
             _send_buttons(parts, caption_text)
         with gr.Column():
             gr.Markdown("### French → English\nMarianMT; prompt syntax is kept as written.")
-            french = gr.Textbox(label="Text", lines=5, elem_id="qpyt-tools-french")
-            translate = gr.Button("Translate", variant="primary", elem_id="qpyt-tools-translate")
+            french = control(workspace, declaration(translate.TranslateRequest, "text"), elem_id="qpyt-tools-french")
+            with gr.Row():
+                translating = gr.Button("Translate", variant="primary", elem_id="qpyt-tools-translate")
+                add_translate = gr.Button("Add to workflow", elem_id="qpyt-tools-translate-add")
             english = gr.Textbox(label="English", lines=5, elem_id="qpyt-tools-english")
             note = gr.Markdown(elem_id="qpyt-tools-translate-note")
             _send_buttons(parts, english)
         with gr.Column():
             gr.Markdown("### Enhance a prompt\nQwen2.5 writes a richer prompt for the engine.")
-            idea = gr.Textbox(label="Idea", lines=3, elem_id="qpyt-tools-idea")
+            idea = control(
+                workspace, declaration(enhance_prompt.EnhancePromptRequest, "text"), elem_id="qpyt-tools-idea"
+            )
             engine = gr.Dropdown([(item.label, key) for key, item in ENGINES.items()], value="sdxl", label="For")
             with gr.Row():
-                creativity = gr.Slider(0, MAX_CREATIVITY, DEFAULT_CREATIVITY, step=0.05, label="Creativity")
-                seed = gr.Number(0, label="Seed (−1 = random)", precision=0)
-            enhance = gr.Button("Enhance", variant="primary", elem_id="qpyt-tools-enhance")
+                enhancer = _enhancer_controls(workspace)
+            with gr.Row():
+                enhancing = gr.Button("Enhance", variant="primary", elem_id="qpyt-tools-enhance")
+                add_enhance = gr.Button("Add to workflow", elem_id="qpyt-tools-enhance-add")
             enhanced = gr.Textbox(label="Enhanced prompt", lines=6, elem_id="qpyt-tools-enhanced")
             _send_buttons(parts, enhanced)
-
-    api_endpoint(handlers.caption, {"image": FILE, "task": "prompt"}, [caption_text], "caption", **GPU_QUEUE)
-    api_endpoint(handlers.translate, {"text": ""}, [english, note], "translate", **GPU_QUEUE)
-    api_endpoint(
-        handlers.enhance_prompt,
-        {"text": "", "engine": "sdxl", "creativity": DEFAULT_CREATIVITY, "seed": 0},
-        [enhanced],
-        "enhance_prompt",
-        **GPU_QUEUE,
-    )
-
-    describe.click(handlers.caption, [image, task], caption_text, **GPU_QUEUE, **PRIVATE)
+    forms = [
+        (BrickForm(caption.BRICK, {"image": image, "task": task}), describe, add_caption, TextPanel(caption_text)),
+        (BrickForm(translate.BRICK, {"text": french}), translating, add_translate, TextPanel(english, note)),
+        (
+            BrickForm(enhance_prompt.BRICK, {"text": idea, "engine": engine, **enhancer}),
+            enhancing,
+            add_enhance,
+            TextPanel(enhanced),
+        ),
+    ]
+    for form, run, add, panel in forms:
+        wire_brick(workspace, parts, form, run, panel)
+        add_to_workflow_button(parts, form, add)
     last.click(_last_output, parts.history_paths, image, **PRIVATE)
-    translate.click(handlers.translate, french, [english, note], **GPU_QUEUE, **PRIVATE)
-    enhance.click(handlers.enhance_prompt, [idea, engine, creativity, seed], enhanced, **GPU_QUEUE, **PRIVATE)
 
 
 def _send_buttons(parts: PageParts, source: gr.Textbox) -> None:
     """ "Send to the Generate prompt" buttons for ``source`` (replace / append)."""
     with gr.Row():
-        for mode in ("Replace", "Append"):
+        for mode in MERGES:
             button = gr.Button(f"→ Generate prompt ({mode.lower()})", size="sm")
             button.click(_merge_as(mode), [source, parts.prompt], parts.prompt, **PRIVATE)
 

@@ -30,8 +30,24 @@ class StepEvent:
     preview: Image.Image | None
 
 
+@dataclass(frozen=True)
+class TextEvent:
+    """The text written so far by a brick that streams text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class StageEvent:
+    """A workflow run starting step ``number`` of ``total``."""
+
+    number: int
+    total: int
+    brick: str
+
+
 class QueueReporter:
-    """A sampling step reporter that emits progress, with a preview at most every ``interval`` seconds."""
+    """A job's reporter that emits progress, with a preview at most every ``interval`` seconds, and text."""
 
     def __init__(self, emit: Emit, interval: float = PREVIEW_INTERVAL_S) -> None:
         self._emit = emit
@@ -45,6 +61,9 @@ class QueueReporter:
             image = preview()
             self._last_preview = now
         self._emit(StepEvent(done, total, image))
+
+    def text(self, partial: str) -> None:
+        self._emit(TextEvent(partial))
 
 
 _DONE = object()

@@ -1,0 +1,93 @@
+"""Controls built from a request's declared fields: labels, ranges, steps and choices come from there.
+
+The tabs lay these controls out their own way; the Workflow tab shows a step's fields with
+them; a brick without a tab of its own gets a form of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from qpyt_gradio.bricks.contract import Brick
+from qpyt_gradio.bricks.params import Declared, declaration, declared, request_from
+from qpyt_gradio.workspace import Workspace
+
+Adapt = Callable[[dict[str, Any]], dict[str, Any]]
+
+SLIDER_MAX_SPAN = 8192
+
+
+def control(workspace: Workspace, item: Declared, value: Any = None, **options: Any) -> gr.components.Component:
+    """A control for one declared field, showing ``value`` (default: the field's default).
+
+    A numeric field left empty on purpose (optional, no value) is a number box that may stay
+    empty; otherwise a slider spans the declared range.
+    """
+    param = item.param
+    value = item.default if value is None else value
+    label = options.pop("label", None) or _label(item, value)
+    if param.kind == "text":
+        return gr.Textbox(value, label=label, lines=options.pop("lines", param.lines), **options)
+    if param.kind == "flag":
+        return gr.Checkbox(bool(value), label=label, **options)
+    if param.kind == "choice":
+        choices = [*([("(default)", "")] if param.optional else []), *param.choices]
+        return gr.Dropdown(choices, value=value or ("" if param.optional else None), label=label, **options)
+    if param.kind == "model":
+        return gr.Dropdown(
+            workspace.catalog.choices(),
+            value=value or workspace.catalog.default_name(),
+            label=label,
+            allow_custom_value=True,
+            **options,
+        )
+    if param.kind == "seed":
+        return gr.Number(value, label=label, precision=0, minimum=-1, **options)
+    low, high = param.bounds(workspace.limits)
+    whole = param.kind == "whole"
+    if value is None or high - low > SLIDER_MAX_SPAN:
+        return gr.Number(value, label=label, precision=0 if whole else None, minimum=low, maximum=high, **options)
+    step = options.pop("step", param.step or (1 if whole else 0.01))
+    return gr.Slider(low, high, value, step=step, label=label, **options)
+
+
+def _label(item: Declared, value: Any) -> str:
+    if item.param.kind == "seed":
+        return f"{item.param.label} (−1 = random)"
+    if item.param.optional and value is None and item.param.kind in ("whole", "number"):
+        return f"{item.param.label} (empty = default)"
+    return item.param.label
+
+
+def controls(
+    workspace: Workspace,
+    request_type: type,
+    names: Iterable[str],
+    values: Mapping[str, Any] | None = None,
+    **options: Any,
+) -> dict[str, gr.components.Component]:
+    """Controls for ``names`` of ``request_type``, in that order, with ``values`` where given."""
+    values = values or {}
+    return {name: control(workspace, declaration(request_type, name), values.get(name), **options) for name in names}
+
+
+def settable(request_type: type) -> list[str]:
+    """The fields a form shows: all but the files, which come from an image input or an earlier step."""
+    return [item.name for item in declared(request_type) if item.param.kind != "file"]
+
+
+@dataclass(frozen=True)
+class BrickForm:
+    """A brick's controls in a tab: field name → component, and how their values become its request
+    (``adapt`` turns a widget's value into the field's, like an editor's layers into image and mask)."""
+
+    brick: Brick
+    inputs: Mapping[str, Any]
+    adapt: Adapt | None = None
+
+    def request(self, values: dict[str, Any]) -> Any:
+        return request_from(self.brick.request, self.adapt(values) if self.adapt else values)

@@ -1,0 +1,120 @@
+"""Where a brick's run shows in the page (or returns in the API): images, an SVG, or a text.
+
+A panel turns the job's events into updates of its components: previews and streamed text
+while it runs, then the result, or a note when it was cancelled.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import gradio as gr
+
+from qpyt_gradio.bricks.contract import Brick, Holds, Result
+from qpyt_gradio.ui.streaming import StepEvent, TextEvent
+
+PREVIEW_SVG_BYTES = 3 * 1024**2
+
+
+class Panel(Protocol):
+    @property
+    def outputs(self) -> list[Any]: ...
+
+    def partial(self, event: object) -> tuple[Any, ...] | None: ...
+
+    def final(self, result: Result) -> tuple[Any, ...]: ...
+
+    def stopped(self, message: str) -> tuple[Any, ...]: ...
+
+
+@dataclass(frozen=True)
+class ImagesPanel:
+    """A gallery (live previews, then the saved images) and the parameters used."""
+
+    gallery: gr.Gallery
+    used: gr.JSON
+
+    @property
+    def outputs(self) -> list[Any]:
+        return [self.gallery, self.used]
+
+    def partial(self, event: object) -> tuple[Any, ...] | None:
+        if isinstance(event, StepEvent) and event.preview is not None:
+            return [event.preview], gr.skip()
+        return None
+
+    def final(self, result: Result) -> tuple[Any, ...]:
+        return [str(path) for path in result.paths], result.parameters
+
+    def stopped(self, message: str) -> tuple[Any, ...]:
+        return gr.skip(), {"cancelled": True, "message": message}
+
+
+@dataclass(frozen=True)
+class SvgPanel:
+    """The SVG file, the parameters used, and (in the page) the SVG shown as an image."""
+
+    file: gr.File
+    used: gr.JSON
+    shown: gr.HTML | None = None
+
+    @property
+    def outputs(self) -> list[Any]:
+        return [self.file, self.used, *([self.shown] if self.shown is not None else [])]
+
+    def partial(self, event: object) -> tuple[Any, ...] | None:
+        return None
+
+    def final(self, result: Result) -> tuple[Any, ...]:
+        values = (str(result.paths[0]), result.parameters)
+        return (*values, svg_preview(result)) if self.shown is not None else values
+
+    def stopped(self, message: str) -> tuple[Any, ...]:
+        return tuple(gr.skip() for _ in self.outputs)
+
+
+@dataclass(frozen=True)
+class TextPanel:
+    """A text box (written as it streams) and, where the API returns one, the note."""
+
+    text: gr.Textbox
+    note: Any = None
+
+    @property
+    def outputs(self) -> list[Any]:
+        return [self.text, *([self.note] if self.note is not None else [])]
+
+    def partial(self, event: object) -> tuple[Any, ...] | None:
+        if isinstance(event, TextEvent):
+            return (event.text, *([gr.skip()] if self.note is not None else []))
+        return None
+
+    def final(self, result: Result) -> tuple[Any, ...]:
+        return (result.text, *([" ".join(result.notes)] if self.note is not None else []))
+
+    def stopped(self, message: str) -> tuple[Any, ...]:
+        return tuple(gr.skip() for _ in self.outputs)
+
+
+def svg_preview(result: Result) -> str:
+    """The SVG shown as an image (an <img> runs no script), or a note when it is too large to show."""
+    statistics = result.parameters
+    size = f"{statistics['paths']} paths · {statistics['colors']} colours · {statistics['bytes'] / 1024:.0f} KB"
+    if statistics["bytes"] > PREVIEW_SVG_BYTES:
+        return f"<p>{size} — too large to preview here; download the file.</p>"
+    encoded = base64.b64encode(result.paths[0].read_bytes()).decode()
+    return (
+        f'<img id="qpyt-vectorize-svg" src="data:image/svg+xml;base64,{encoded}" '
+        f'style="max-width:100%;max-height:480px;background:#fff"/><p>{size}</p>'
+    )
+
+
+def hidden_panel(brick: Brick) -> Panel:
+    """The outputs of ``brick``'s API endpoint, as hidden components."""
+    if brick.gives is Holds.IMAGES:
+        return ImagesPanel(gr.Gallery(visible=False, format="png", type="filepath"), gr.JSON(visible=False))
+    if brick.gives is Holds.SVG:
+        return SvgPanel(gr.File(visible=False), gr.JSON(visible=False))
+    return TextPanel(gr.Textbox(visible=False), gr.Textbox(visible=False) if brick.returns_note else None)

@@ -1,0 +1,216 @@
+"""The Workflow tab: compose a chain of bricks, run it with progress per step, save and load it.
+
+Saved workflows live in ``workflows/``; the presets shipped in ``presets/`` are read-only (after
+loading one, Save keeps a copy under a name in ``workflows/``). A workflow file, or an output of
+this app, dropped on the tab restores its chain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from qpyt_gradio.bricks.contract import Choices, Holds
+from qpyt_gradio.bricks.table import BRICKS
+from qpyt_gradio.errors import InvalidInput
+from qpyt_gradio.ui.api import PRIVATE
+from qpyt_gradio.ui.errors import user_errors
+from qpyt_gradio.ui.parts import PageParts
+from qpyt_gradio.ui.running import wire_cancel, workflow_events
+from qpyt_gradio.ui.streaming import StageEvent, StepEvent
+from qpyt_gradio.ui.tabs.workflow_steps import StepActions, StepsView
+from qpyt_gradio.ui.workflow_draft import Draft, append_step, from_document
+from qpyt_gradio.workflows.document import Workflow, read_workflow
+from qpyt_gradio.workflows.embedded import workflow_in_file
+from qpyt_gradio.workflows.plan import GivenFiles
+from qpyt_gradio.workflows.runner import StepOutcome, WorkflowCancelled, WorkflowFailed, WorkflowRun
+from qpyt_gradio.workflows.store import WorkflowFolder
+from qpyt_gradio.workspace import Workspace
+
+
+def build_workflow(workspace: Workspace, parts: PageParts) -> None:
+    saved = WorkflowFolder(workspace.settings.workflows_dir)
+    presets = WorkflowFolder(workspace.settings.presets_dir, read_only=True)
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3):
+            with gr.Row(equal_height=True):
+                picked = gr.Dropdown(
+                    [(brick.label, name) for name, brick in BRICKS.items()],
+                    value="generate",
+                    label="Brick",
+                    scale=3,
+                    elem_id="qpyt-workflow-brick",
+                )
+                add = gr.Button("Add step", scale=1, elem_id="qpyt-workflow-add")
+            with gr.Column(elem_id="qpyt-workflow-steps"):
+                steps = StepsView(workspace, parts)
+            given = gr.File(
+                label="Input images (for a first step that takes one, or steps that name a file)",
+                file_count="multiple",
+                file_types=["image"],
+                type="filepath",
+                height=120,
+                elem_id="qpyt-workflow-inputs",
+            )
+            with gr.Row():
+                run = gr.Button("Run the workflow", variant="primary", elem_id="qpyt-workflow-run")
+                cancel = gr.Button("Cancel", variant="stop", elem_id="qpyt-workflow-cancel")
+        with gr.Column(scale=2):
+            status = gr.Markdown("Add steps, or load a preset.", elem_id="qpyt-workflow-status")
+            gallery = gr.Gallery(
+                label="Outputs",
+                format="png",
+                type="filepath",
+                columns=3,
+                height=300,
+                interactive=False,
+                elem_id="qpyt-workflow-result",
+            )
+            texts = gr.Textbox(label="Texts", lines=2, interactive=False, elem_id="qpyt-workflow-texts")
+            files = gr.File(label="Files", file_count="multiple", interactive=False, elem_id="qpyt-workflow-files")
+            with gr.Accordion("Parameters used", open=False):
+                used = gr.JSON(elem_id="qpyt-workflow-parameters")
+            with gr.Accordion("Save and load", open=True):
+                with gr.Row(equal_height=True):
+                    name = gr.Textbox(label="Name", scale=3, elem_id="qpyt-workflow-name")
+                    overwrite = gr.Checkbox(False, label="Overwrite", scale=1, min_width=110)
+                description = gr.Textbox(label="Description (one line)", elem_id="qpyt-workflow-description")
+                save = gr.Button("Save", elem_id="qpyt-workflow-save")
+                with gr.Row(equal_height=True):
+                    mine = gr.Dropdown(
+                        saved.names(), value=None, label="Saved workflows", scale=3, elem_id="qpyt-workflow-saved"
+                    )
+                    load = gr.Button("Load", scale=1, min_width=80, elem_id="qpyt-workflow-load")
+                with gr.Row(equal_height=True):
+                    new_name = gr.Textbox(label="Rename to", scale=2, elem_id="qpyt-workflow-new-name")
+                    rename = gr.Button("Rename", scale=1, min_width=80)
+                    delete = gr.Button("Delete", variant="stop", scale=1, min_width=80)
+                with gr.Row(equal_height=True):
+                    preset = gr.Dropdown(
+                        [(f"{item.name} — {item.description}", item.name) for item in presets.listed()],
+                        value=None,
+                        label="Presets (read-only)",
+                        scale=3,
+                        elem_id="qpyt-workflow-preset",
+                    )
+                    load_preset = gr.Button("Load", scale=1, min_width=80, elem_id="qpyt-workflow-load-preset")
+                opened = gr.File(
+                    label="Open a workflow (.json) or an output of this app (.png, .svg)",
+                    file_types=[".json", ".png", ".svg"],
+                    type="filepath",
+                    height=100,
+                    elem_id="qpyt-workflow-open",
+                )
+    steps.wire(
+        StepActions(
+            run,
+            save,
+            [status, gallery, files, texts, used],
+            given,
+            name,
+            description,
+            overwrite,
+            mine,
+            saved,
+            stream_run,
+        )
+    )
+    draft, layout = parts.draft, parts.draft_layout
+    shown = [draft, layout, name, description]
+
+    def showing(document: Any, label: str, current: Draft | None, version: int) -> tuple[Any, ...]:
+        workflow = read_workflow(document, workspace.limits)
+        loaded = from_document(workflow.to_json(), label, start=(current or {}).get("next_id", 1))
+        gr.Info(f"Loaded {label or workflow.name}: {len(workflow.steps)} step(s).")
+        return loaded, version + 1, loaded["name"], loaded["description"]
+
+    def loader(folder: WorkflowFolder, missing: str) -> Any:
+        @user_errors
+        def load_named(chosen: str | None, current: Draft | None, version: int) -> tuple[Any, ...]:
+            if not chosen:
+                raise InvalidInput(missing)
+            return showing(folder.load(chosen), chosen, current, version)
+
+        return load_named
+
+    @user_errors
+    def open_file(path: str | None, current: Draft | None, version: int) -> tuple[Any, ...]:
+        if not path:
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        return showing(workflow_in_file(Path(path)), "", current, version)
+
+    @user_errors
+    def rename_saved(chosen: str | None, target: str) -> Any:
+        if not chosen:
+            raise InvalidInput("Pick the saved workflow to rename first.")
+        path = saved.rename(chosen, target)
+        gr.Info(f"Renamed {chosen} to {path.stem}.")
+        return gr.update(choices=saved.names(), value=path.stem)
+
+    @user_errors
+    def delete_saved(chosen: str | None) -> Any:
+        if not chosen:
+            raise InvalidInput("Pick the saved workflow to delete first.")
+        saved.delete(chosen)
+        gr.Info(f"Deleted {chosen}.")
+        return gr.update(choices=saved.names(), value=None)
+
+    def add_step(current: Draft | None, version: int, brick: str) -> tuple[Draft, int]:
+        return append_step(current, brick, {}), version + 1
+
+    add.click(add_step, [draft, layout, picked], [draft, layout], **PRIVATE)
+    load.click(loader(saved, "Pick a saved workflow first."), [mine, draft, layout], shown, **PRIVATE)
+    load_preset.click(loader(presets, "Pick a preset first."), [preset, draft, layout], shown, **PRIVATE)
+    opened.upload(open_file, [opened, draft, layout], shown, **PRIVATE)
+    rename.click(rename_saved, [mine, new_name], mine, **PRIVATE)
+    delete.click(delete_saved, mine, mine, **PRIVATE)
+    wire_cancel(workspace, cancel)
+
+
+def outputs_of(outcomes: tuple[StepOutcome, ...]) -> tuple[list[str], list[str], str]:
+    """The images, every file, and the texts of finished steps."""
+    images = [
+        str(path) for outcome in outcomes if outcome.result.holds is Holds.IMAGES for path in outcome.result.paths
+    ]
+    files = [str(path) for outcome in outcomes for path in outcome.result.paths]
+    texts = [
+        f"Step {outcome.number}: {outcome.result.text}" for outcome in outcomes if outcome.result.holds is Holds.TEXT
+    ]
+    return images, files, "\n\n".join(texts)
+
+
+def stream_run(
+    workspace: Workspace, session: str, choices: Choices, workflow: Workflow, given: GivenFiles
+) -> Iterator[tuple[Any, ...]]:
+    """The tab's updates while a workflow runs: the step under way and its previews, then every output.
+
+    When a step fails, the outputs of the steps before it are shown, and then the message."""
+    skip = gr.skip()
+    stage = ""
+    stopped: WorkflowFailed | WorkflowCancelled | None = None
+    try:
+        for event in workflow_events(workspace, session, choices, workflow, given):
+            if isinstance(event, StageEvent):
+                stage = f"**Step {event.number} of {event.total}** · {event.brick}"
+                yield stage, skip, skip, skip, skip
+            elif isinstance(event, StepEvent):
+                preview = [event.preview] if event.preview is not None else skip
+                yield f"{stage} · {event.done}/{event.total}", preview, skip, skip, skip
+            elif isinstance(event, WorkflowRun):
+                for note in (*event.notes, *(note for outcome in event.outcomes for note in outcome.result.notes)):
+                    gr.Warning(note)
+                images, files, texts = outputs_of(event.outcomes)
+                done = f"**Done**: {len(event.outcomes)} step(s), {len(files)} file(s)."
+                yield done, images, files, texts, event.summary()
+    except (WorkflowFailed, WorkflowCancelled) as problem:
+        stopped = problem
+    if stopped is None:
+        return
+    images, files, texts = outputs_of(stopped.kept)
+    yield f"**Stopped.** {stopped}", images, files, texts, skip
+    if isinstance(stopped, WorkflowFailed):
+        raise stopped
+    gr.Info(str(stopped))

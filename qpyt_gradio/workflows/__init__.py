@@ -1,0 +1,1 @@
+"""Workflows: chains of bricks as JSON documents, checked, planned and run by one runner."""

@@ -1,0 +1,133 @@
+"""Saved workflows in ``workflows/`` and the read-only presets in ``presets/``: one JSON file per name.
+
+A name typed by a user is checked before it becomes a file name (letters, digits, spaces,
+``-``, ``_`` and ``.``; no path, no reserved device name) and the file is then looked up in
+its folder only. Saving writes a temporary file and renames it; an existing name is never
+overwritten unless the caller says so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from qpyt_gradio.errors import InvalidInput
+from qpyt_gradio.workflows.document import parse_text
+
+MAX_NAME_CHARS = 64
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]*")
+RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f"LPT{n}" for n in range(1, 10))}
+
+
+class WorkflowExists(InvalidInput):
+    """Saving would replace a workflow of the same name."""
+
+
+def check_name(name: Any) -> str:
+    """``name`` stripped, when it can safely be a file name; :class:`InvalidInput` saying why not."""
+    if not isinstance(name, str):
+        raise InvalidInput("A workflow name is a text.")
+    name = name.strip()
+    if not name:
+        raise InvalidInput("The workflow has no name: type one.")
+    if "\x00" in name or any(ord(char) < 32 for char in name):
+        raise InvalidInput("A workflow name cannot hold control characters.")
+    if len(name) > MAX_NAME_CHARS:
+        raise InvalidInput(f"The name has {len(name)} characters; use {MAX_NAME_CHARS} or fewer.")
+    if not NAME.fullmatch(name) or name.endswith((".", " ")):
+        raise InvalidInput(
+            f"{name!r} cannot be a workflow name: use letters, digits, spaces, '-', '_' and '.', "
+            "starting with a letter or a digit (no '/', '\\' or '..')."
+        )
+    if name.split(".")[0].strip().upper() in RESERVED:
+        raise InvalidInput(f"{name!r} is a reserved device name on Windows: choose another name.")
+    return name
+
+
+@dataclass(frozen=True)
+class Listed:
+    name: str
+    description: str
+
+
+class WorkflowFolder:
+    """The workflows of one folder; ``read_only`` for the presets shipped with the app."""
+
+    def __init__(self, folder: Path, read_only: bool = False) -> None:
+        self.folder = folder
+        self.read_only = read_only
+
+    def _path(self, name: str) -> Path:
+        return self.folder / f"{check_name(name)}.json"
+
+    def listed(self) -> list[Listed]:
+        """Every workflow of the folder with its one-line description, by name."""
+        if not self.folder.is_dir():
+            return []
+        found = []
+        for path in sorted(self.folder.glob("*.json"), key=lambda item: item.stem.lower()):
+            try:
+                document = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            description = document.get("description", "") if isinstance(document, dict) else ""
+            found.append(Listed(path.stem, description if isinstance(description, str) else ""))
+        return found
+
+    def names(self) -> list[str]:
+        return [item.name for item in self.listed()]
+
+    def load(self, name: str) -> Any:
+        """The parsed JSON of workflow ``name``."""
+        path = self._path(name)
+        if not path.is_file():
+            raise InvalidInput(f"There is no workflow named {name.strip()!r}.")
+        return parse_text(path.read_bytes())
+
+    def save(self, name: str, document: dict[str, Any], overwrite: bool = False) -> Path:
+        """Write ``document`` as ``name`` atomically; refuses to replace an existing one unless ``overwrite``."""
+        self._refuse_if_read_only()
+        path = self._path(name)
+        if path.exists() and not overwrite:
+            raise WorkflowExists(
+                f"A workflow named {path.stem!r} exists already: tick “Overwrite” to replace it, "
+                "or choose another name."
+            )
+        self.folder.mkdir(parents=True, exist_ok=True)
+        text = json.dumps({**document, "name": path.stem}, indent=2, ensure_ascii=False) + "\n"
+        handle, temporary = tempfile.mkstemp(prefix=".partial-", suffix=".json", dir=self.folder)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(text)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.replace(temporary, path)
+        finally:
+            Path(temporary).unlink(missing_ok=True)
+        return path
+
+    def rename(self, old: str, new: str) -> Path:
+        """Give workflow ``old`` the name ``new`` (which must be free)."""
+        self._refuse_if_read_only()
+        document = self.load(old)
+        target = self.save(new, document)
+        self._path(old).unlink()
+        return target
+
+    def delete(self, name: str) -> None:
+        self._refuse_if_read_only()
+        path = self._path(name)
+        if not path.is_file():
+            raise InvalidInput(f"There is no workflow named {name.strip()!r}.")
+        path.unlink()
+
+    def _refuse_if_read_only(self) -> None:
+        if self.read_only:
+            raise InvalidInput(
+                "Presets are read-only: “Save as” copies one into your workflows, where you can change it."
+            )
