@@ -79,7 +79,7 @@ def brick_endpoint(workspace: Workspace, brick: Brick, panel: Panel) -> None:
 
     returns = RETURNS[brick.gives.value] + (", and a note on what was done" if brick.returns_note else "")
     defaults = {item.name: item.default for item in fields}
-    handler = named_handler(list(defaults), body, docstring(brick.summary, fields, returns), defaults)
+    handler = named_handler(list(defaults), body, docstring(brick.summary, fields, returns), defaults, brick.name)
     endpoint(user_errors(handler), [hidden_field(item) for item in fields], panel.outputs, brick.name)
 
 
@@ -112,7 +112,8 @@ def workflow_endpoint(workspace: Workspace) -> None:
         '    files: the images the workflow starts from or names (a step\'s input {"file": name}).\n\n'
         "Returns:\n    every output file, and the parameters used step by step (with the decided workflow)."
     )
-    handler = user_errors(named_handler(["workflow", "files"], body, doc, {"workflow": "", "files": None}))
+    defaults = {"workflow": "", "files": None}
+    handler = user_errors(named_handler(list(defaults), body, doc, defaults, "run_workflow"))
     inputs = [gr.Textbox(visible=False), gr.File(visible=False, file_count="multiple", type="filepath")]
     outputs = [gr.File(visible=False, file_count="multiple"), gr.JSON(visible=False)]
     endpoint(handler, inputs, outputs, "run_workflow")

@@ -59,7 +59,7 @@ def _label(item: Declared, value: Any) -> str:
     if item.param.kind == "seed":
         return f"{item.param.label} (−1 = random)"
     if item.param.optional and value is None and item.param.kind in ("whole", "number"):
-        return f"{item.param.label} (empty = default)"
+        return f"{item.param.label} (auto)"
     return item.param.label
 
 

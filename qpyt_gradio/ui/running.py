@@ -32,10 +32,11 @@ def named_handler(
     body: Callable[..., Iterator[Any]],
     doc: str = "",
     defaults: dict[str, Any] | None = None,
+    name: str = "handler",
 ) -> Callable[..., Any]:
     """A generator handler whose parameters are ``names`` (then the request and a progress tracker),
     as Gradio reads them; ``body(values, request)`` gets the values by name. With ``defaults`` every
-    parameter has one, so API clients may leave any out."""
+    parameter has one, so API clients may leave any out; ``name`` names the MCP tool."""
 
     def handler(*arguments: Any) -> Iterator[Any]:
         *values, request, _progress = arguments
@@ -52,6 +53,7 @@ def named_handler(
     handler.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     handler.__annotations__ = {"request": gr.Request}
     handler.__doc__ = doc
+    handler.__name__ = handler.__qualname__ = name
     return handler
 
 
@@ -176,9 +178,9 @@ class ResultArea:
 def result_area(run_label: str, key: str) -> ResultArea:
     """The buttons, the result gallery, its summary line and the parameters used, laid out."""
     with gr.Row():
-        run = gr.Button(run_label, variant="primary", elem_id=f"qpyt-{key}-run")
-        cancel = gr.Button("Cancel", variant="stop", elem_id=f"qpyt-{key}-cancel")
-        add = gr.Button("Add to workflow", elem_id=f"qpyt-{key}-add")
+        run = gr.Button(run_label, variant="primary", scale=2, elem_id=f"qpyt-{key}-run")
+        cancel = gr.Button("Cancel", variant="stop", scale=1, min_width=90, elem_id=f"qpyt-{key}-cancel")
+        add = gr.Button("Add to workflow", scale=1, min_width=90, elem_id=f"qpyt-{key}-add")
     gallery = gr.Gallery(
         label="Result",
         format="png",

@@ -1,10 +1,10 @@
 """The workflow being composed in the page: a session state that the Workflow tab shows and every tab
 can append to ("Add to workflow").
 
-The draft holds each step's brick, its parameters as they were when the step was added or loaded,
-and its input; the Workflow tab's controls hold the current values and are read when the draft
-is run or saved. ``layout`` changes only when steps are added, moved, removed or loaded, which
-redraws the steps.
+The draft holds each step's brick, its parameters and its input; the Workflow tab's controls
+write their changes into it (so that redrawing the steps keeps them), and Run and Save read the
+controls themselves. ``layout`` changes only when steps are added, moved, removed or loaded,
+which redraws the steps.
 """
 
 from __future__ import annotations
@@ -36,6 +36,18 @@ def append_step(draft: Draft | None, brick: str, params: dict[str, Any], source:
         step["input"] = source
     draft["steps"].append(step)
     draft["next_id"] += 1
+    return draft
+
+
+def edited(draft: Draft, step_id: int, name: str, value: Any) -> Draft:
+    """``draft`` with ``value`` as parameter ``name`` of step ``step_id`` (``"input"``: its input)."""
+    draft = copy.deepcopy(draft)
+    for step in draft["steps"]:
+        if step["id"] == step_id:
+            if name == "input":
+                step["input"] = value
+            else:
+                step["params"][name] = value
     return draft
 
 

@@ -19,7 +19,7 @@ from qpyt_gradio.errors import InvalidInput
 from qpyt_gradio.ui.api import PRIVATE
 from qpyt_gradio.ui.errors import user_errors
 from qpyt_gradio.ui.parts import PageParts
-from qpyt_gradio.ui.running import wire_cancel, workflow_events
+from qpyt_gradio.ui.running import HISTORY_LIMIT, wire_cancel, workflow_events
 from qpyt_gradio.ui.streaming import StageEvent, StepEvent
 from qpyt_gradio.ui.tabs.workflow_steps import StepActions, StepsView
 from qpyt_gradio.ui.workflow_draft import Draft, append_step, from_document
@@ -36,15 +36,16 @@ def build_workflow(workspace: Workspace, parts: PageParts) -> None:
     presets = WorkflowFolder(workspace.settings.presets_dir, read_only=True)
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
-            with gr.Row(equal_height=True):
+            with gr.Row():
                 picked = gr.Dropdown(
                     [(brick.label, name) for name, brick in BRICKS.items()],
                     value="generate",
-                    label="Brick",
+                    label="Add a step",
                     scale=3,
                     elem_id="qpyt-workflow-brick",
                 )
-                add = gr.Button("Add step", scale=1, elem_id="qpyt-workflow-add")
+                with gr.Column(scale=1, min_width=120):
+                    add = gr.Button("Add step", elem_id="qpyt-workflow-add")
             with gr.Column(elem_id="qpyt-workflow-steps"):
                 steps = StepsView(workspace, parts)
             given = gr.File(
@@ -52,7 +53,6 @@ def build_workflow(workspace: Workspace, parts: PageParts) -> None:
                 file_count="multiple",
                 file_types=["image"],
                 type="filepath",
-                height=120,
                 elem_id="qpyt-workflow-inputs",
             )
             with gr.Row():
@@ -74,36 +74,36 @@ def build_workflow(workspace: Workspace, parts: PageParts) -> None:
             with gr.Accordion("Parameters used", open=False):
                 used = gr.JSON(elem_id="qpyt-workflow-parameters")
             with gr.Accordion("Save and load", open=True):
-                with gr.Row(equal_height=True):
+                with gr.Row():
                     name = gr.Textbox(label="Name", scale=3, elem_id="qpyt-workflow-name")
                     overwrite = gr.Checkbox(False, label="Overwrite", scale=1, min_width=110)
                 description = gr.Textbox(label="Description (one line)", elem_id="qpyt-workflow-description")
-                save = gr.Button("Save", elem_id="qpyt-workflow-save")
-                with gr.Row(equal_height=True):
-                    mine = gr.Dropdown(
-                        saved.names(), value=None, label="Saved workflows", scale=3, elem_id="qpyt-workflow-saved"
-                    )
-                    load = gr.Button("Load", scale=1, min_width=80, elem_id="qpyt-workflow-load")
-                with gr.Row(equal_height=True):
-                    new_name = gr.Textbox(label="Rename to", scale=2, elem_id="qpyt-workflow-new-name")
-                    rename = gr.Button("Rename", scale=1, min_width=80)
-                    delete = gr.Button("Delete", variant="stop", scale=1, min_width=80)
-                with gr.Row(equal_height=True):
-                    preset = gr.Dropdown(
-                        [(f"{item.name} — {item.description}", item.name) for item in presets.listed()],
-                        value=None,
-                        label="Presets (read-only)",
-                        scale=3,
-                        elem_id="qpyt-workflow-preset",
-                    )
-                    load_preset = gr.Button("Load", scale=1, min_width=80, elem_id="qpyt-workflow-load-preset")
-                opened = gr.File(
-                    label="Open a workflow (.json) or an output of this app (.png, .svg)",
+                save = gr.Button("Save", size="sm", elem_id="qpyt-workflow-save")
+                mine = gr.Dropdown(saved.names(), value=None, label="Saved workflows", elem_id="qpyt-workflow-saved")
+                with gr.Row():
+                    load = gr.Button("Load", size="sm", elem_id="qpyt-workflow-load")
+                    delete = gr.Button("Delete", size="sm", variant="stop", elem_id="qpyt-workflow-delete")
+                with gr.Row():
+                    new_name = gr.Textbox(label="Rename to", scale=3, elem_id="qpyt-workflow-new-name")
+                    with gr.Column(scale=1, min_width=100):
+                        rename = gr.Button("Rename", size="sm", elem_id="qpyt-workflow-rename")
+                preset = gr.Dropdown(
+                    [(f"{item.name} — {item.description}", item.name) for item in presets.listed()],
+                    value=None,
+                    label="Presets (read-only: Save keeps a copy in your workflows)",
+                    elem_id="qpyt-workflow-preset",
+                )
+                load_preset = gr.Button("Load the preset", size="sm", elem_id="qpyt-workflow-load-preset")
+                opened = gr.UploadButton(
+                    "Open a workflow (.json) or an output of this app (.png, .svg)",
                     file_types=[".json", ".png", ".svg"],
                     type="filepath",
-                    height=100,
+                    size="sm",
                     elem_id="qpyt-workflow-open",
                 )
+    def after_run(event: Any) -> None:
+        event.success(_into_history, [gallery, parts.history_paths], [parts.history, parts.history_paths], **PRIVATE)
+
     steps.wire(
         StepActions(
             run,
@@ -116,6 +116,7 @@ def build_workflow(workspace: Workspace, parts: PageParts) -> None:
             mine,
             saved,
             stream_run,
+            after_run,
         )
     )
     draft, layout = parts.draft, parts.draft_layout
@@ -168,6 +169,13 @@ def build_workflow(workspace: Workspace, parts: PageParts) -> None:
     rename.click(rename_saved, [mine, new_name], mine, **PRIVATE)
     delete.click(delete_saved, mine, mine, **PRIVATE)
     wire_cancel(workspace, cancel)
+
+
+def _into_history(images: list[tuple[str, str | None]] | None, past: list[str]) -> tuple[Any, Any]:
+    """A finished run's images at the front of the session gallery."""
+    recent = [path for path, _caption in images or []]
+    past = (recent + list(past))[:HISTORY_LIMIT]
+    return past, past
 
 
 def outputs_of(outcomes: tuple[StepOutcome, ...]) -> tuple[list[str], list[str], str]:

@@ -18,7 +18,7 @@ from qpyt_gradio.ui.errors import user_errors
 from qpyt_gradio.ui.forms import control, settable
 from qpyt_gradio.ui.parts import PageParts
 from qpyt_gradio.ui.running import choices_from, named_handler
-from qpyt_gradio.ui.workflow_draft import Draft, moved, removed, to_document
+from qpyt_gradio.ui.workflow_draft import Draft, edited, moved, removed, to_document
 from qpyt_gradio.workflows.document import read_workflow
 from qpyt_gradio.workflows.plan import GivenFiles
 from qpyt_gradio.workflows.store import WorkflowFolder
@@ -48,7 +48,8 @@ def input_source(text: str | None) -> Any:
 
 @dataclass(frozen=True)
 class StepActions:
-    """What the steps' controls feed: Run (and where its results show), Save, and the saved list."""
+    """What the steps' controls feed: Run (``runner`` streams its updates into ``results``; ``after_run``
+    wires what follows a successful run), Save, and the saved list."""
 
     run: gr.Button
     save: gr.Button
@@ -60,6 +61,11 @@ class StepActions:
     saved_list: gr.Dropdown
     folder: WorkflowFolder
     runner: Any
+    after_run: Any
+
+
+EDITS = {"concurrency_id": "workflow-edits", "concurrency_limit": 1}
+"""Edits of the draft are applied one at a time, so that two quick changes never overwrite each other."""
 
 
 class StepsView:
@@ -128,9 +134,28 @@ class StepsView:
                             elem_id=f"qpyt-workflow-{index + 1}-{item.name}",
                         )
                         values.append((sid, item.name, component))
+        own = [("input", sources[-1][1]), *((name, each) for owner, name, each in values if owner == sid)]
+        for name, component in own:
+            component.change(
+                self._editor(sid, name), [draft, component], draft, show_progress="hidden", **EDITS, **PRIVATE
+            )
         for button, change in ((up, -1), (down, 1)):
             button.click(lambda d, v, o=change: (moved(d, sid, o), v + 1), [draft, layout], [draft, layout], **PRIVATE)
         drop.click(lambda d, v: (removed(d, sid), v + 1), [draft, layout], [draft, layout], **PRIVATE)
+
+    @staticmethod
+    def _editor(sid: int, name: str) -> Any:
+        """The change handler that writes one control's value into the draft (an unreadable input is left)."""
+
+        def edit(draft: Draft, value: Any) -> Any:
+            if name != "input":
+                return edited(draft, sid, name, value)
+            try:
+                return edited(draft, sid, name, input_source(value))
+            except InvalidInput:
+                return gr.skip()
+
+        return edit
 
     def _wire_actions(self, values: list[tuple[int, str, Any]], sources: list[tuple[int, Any]]) -> None:
         actions = self.actions
@@ -174,10 +199,12 @@ class StepsView:
             actions.saved_list,
             **PRIVATE,
         )
-        actions.run.click(
-            user_errors(named_handler(names, run)),
-            [self.parts.draft, self.parts.choices, actions.given, actions.name, actions.description, *controls],
-            actions.results,
-            **GPU_QUEUE,
-            **PRIVATE,
+        actions.after_run(
+            actions.run.click(
+                user_errors(named_handler(names, run)),
+                [self.parts.draft, self.parts.choices, actions.given, actions.name, actions.description, *controls],
+                actions.results,
+                **GPU_QUEUE,
+                **PRIVATE,
+            )
         )
