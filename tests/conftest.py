@@ -84,7 +84,8 @@ def write_problem_models(models_dir: Path) -> None:
 
 @pytest.fixture(scope="session")
 def served_app(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path, demo_models: dict) -> Iterator[dict]:
-    """``python app.py --demo`` on 127.0.0.1, as a user starts it; yields its URL and folders."""
+    """``python app.py --demo`` on 127.0.0.1 (French prompts translated, MCP served), as a user starts it;
+    yields its URL and folders."""
     work = tmp_path_factory.mktemp("served")
     models_dir = work / "models"
     models_dir.mkdir()
@@ -98,6 +99,7 @@ def served_app(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path, demo_m
         str(ROOT / "app.py"),
         "--demo",
         "--auto-translate",
+        "--mcp",
         "--port",
         str(port),
         "--cache-dir",
@@ -106,6 +108,8 @@ def served_app(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path, demo_m
         str(models_dir),
         "--outputs-dir",
         str(outputs_dir),
+        "--workflows-dir",
+        str(work / "workflows"),
     ]
     log_path = work / "app.log"
     with log_path.open("w") as log:
@@ -113,7 +117,14 @@ def served_app(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path, demo_m
         url = f"http://127.0.0.1:{port}/"
         try:
             wait_for_http(url, process)
-            yield {"url": url, "outputs": outputs_dir, "models": models_dir, "log": log_path}
+            yield {
+                "url": url,
+                "outputs": outputs_dir,
+                "models": models_dir,
+                "workflows": work / "workflows",
+                "cache": cache_dir,
+                "log": log_path,
+            }
         finally:
             process.terminate()
             process.wait(timeout=30)

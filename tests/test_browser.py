@@ -1,5 +1,8 @@
 """The page in Debian's Chromium, driven by Playwright: type, generate, see the image, cancel."""
 
+import json
+from pathlib import Path
+
 import pytest
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -214,3 +217,159 @@ def test_dark_mode_follows_the_system(browser, served_app):
         page.wait_for_selector("#qpyt-prompt textarea")
         assert page.evaluate("document.body.classList.contains('dark')") is dark
         page.close()
+
+
+def pick_brick(page, label: str) -> None:
+    page.click("#qpyt-workflow-brick input")
+    page.locator("ul[role=listbox] li", has_text=label).first.click()
+    page.wait_for_timeout(500)
+
+
+def open_in_workflow_tab(page, path) -> None:
+    page.get_by_role("tab", name="Workflow").click()
+    with page.expect_file_chooser() as chooser:
+        page.click("#qpyt-workflow-open")
+    chooser.value.set_files(str(path))
+
+
+def run_in_workflow_tab(page) -> str:
+    """Press Run and wait for this run's final status (each names its last file, so runs differ)."""
+    before = page.inner_text("#qpyt-workflow-status")
+    page.click("#qpyt-workflow-run")
+    page.wait_for_function(
+        "(before) => { const text = document.querySelector('#qpyt-workflow-status').innerText; "
+        "return !text.includes(before) && ['Done', 'Stopped'].some(word => text.includes(word)); }",
+        arg=before,
+        timeout=120_000,
+    )
+    return page.inner_text("#qpyt-workflow-status")
+
+
+def test_compose_a_two_step_workflow_and_see_both_outputs(page):
+    page.get_by_role("tab", name="Workflow").click()
+    page.click("#qpyt-workflow-add")
+    page.wait_for_selector("#qpyt-workflow-1-prompt textarea", timeout=30_000)
+    page.fill("#qpyt-workflow-1-prompt textarea", "a green lantern")
+    pick_brick(page, "Retouch")
+    page.click("#qpyt-workflow-add")
+    page.wait_for_selector("#qpyt-workflow-2-brightness", timeout=30_000)
+    assert page.input_value("#qpyt-workflow-1-prompt textarea") == "a green lantern", "adding a step keeps edits"
+    assert "Done" in run_in_workflow_tab(page)
+    assert page.locator("#qpyt-workflow-result img").count() == 2
+    page.click("#qpyt-workflow-remove-1")
+    page.wait_for_function("!document.querySelector('#qpyt-workflow-1-prompt')", timeout=30_000)
+    page.click("#qpyt-workflow-remove-1")
+
+
+def test_add_to_workflow_from_a_tab_then_save_and_refuse_to_overwrite(page, served_app):
+    on_generate(page)
+    page.fill("#qpyt-prompt textarea", "a copper kettle")
+    page.click("#qpyt-generate-add")
+    page.get_by_role("tab", name="Workflow").click()
+    page.wait_for_selector("#qpyt-workflow-1-prompt textarea", timeout=30_000)
+    assert page.input_value("#qpyt-workflow-1-prompt textarea") == "a copper kettle"
+    page.locator("#qpyt-workflow-name").get_by_role("textbox").fill("kettle")
+    page.click("#qpyt-workflow-save")
+    page.wait_for_timeout(1500)
+    saved = json.loads((served_app["workflows"] / "kettle.json").read_text())
+    assert saved["steps"][0]["params"]["prompt"] == "a copper kettle"
+    page.fill("#qpyt-workflow-1-prompt textarea", "a silver kettle")
+    page.click("#qpyt-workflow-save")
+    page.wait_for_selector("text=exists already", timeout=30_000)
+    assert json.loads((served_app["workflows"] / "kettle.json").read_text()) == saved, "nothing was overwritten"
+    page.click("#qpyt-workflow-remove-1")
+
+
+def test_an_output_dropped_on_the_tab_restores_its_chain(page, served_app):
+    made = sorted(served_app["outputs"].rglob("*a-green-lantern.png"))
+    assert made, "the composed workflow saved its first output"
+    open_in_workflow_tab(page, made[-1])
+    page.wait_for_selector("#qpyt-workflow-2-brightness", timeout=30_000)
+    assert page.input_value("#qpyt-workflow-1-prompt textarea") == "a green lantern"
+    for _ in range(2):
+        page.click("#qpyt-workflow-remove-1")
+        page.wait_for_timeout(800)
+
+
+def test_two_browsers_keep_their_own_choices(browser, served_app):
+    """The app starts with --auto-translate; one browser turns it off, the other keeps it."""
+    results = {}
+    for label, translate in (("off", False), ("on", True)):
+        context = browser.new_context(viewport={"width": 1500, "height": 1000})
+        page = context.new_page()
+        page.goto(served_app["url"])
+        page.wait_for_selector("#qpyt-prompt textarea")
+        page.click("#qpyt-settings button")
+        box = page.locator("#qpyt-auto-translate input")
+        if box.is_checked() != translate:
+            box.click()
+        page.wait_for_timeout(500)
+        page.reload()
+        page.wait_for_selector("#qpyt-prompt textarea")
+        page.wait_for_timeout(1000)
+        page.click("#qpyt-settings button")
+        assert page.locator("#qpyt-auto-translate input").is_checked() == translate, "kept in this browser"
+        page.fill("#qpyt-prompt textarea", f"un chat noir sur une chaise {label}")
+        page.click("#qpyt-generate-run")
+        page.wait_for_function(
+            "document.querySelector('#qpyt-generate-summary').innerText.includes('Seed')", timeout=60_000
+        )
+        results[label] = page
+    from qpyt_gradio.metadata import read_parameters
+
+    for label, translated in (("off", False), ("on", True)):
+        (path,) = [
+            each
+            for each in served_app["outputs"].rglob("*.png")
+            if read_parameters(each)
+            .get("source_prompt", read_parameters(each).get("prompt", ""))
+            .endswith(f"chaise {label}")
+        ]
+        assert ("source_prompt" in read_parameters(path)) is translated
+        results[label].context.close()
+
+
+def test_the_same_workflow_gives_the_same_pixels_from_the_page_the_cli_and_the_api(page, served_app, tmp_path):
+    import subprocess
+    import sys
+
+    import numpy as np
+    from gradio_client import Client
+    from PIL import Image
+
+    from qpyt_gradio.metadata import read_parameters
+
+    document = {
+        "version": 1,
+        "name": "identity",
+        "steps": [
+            {"brick": "generate", "params": {"prompt": "a blue door", "model": "demo-flux", "seed": 21, "steps": 2}},
+            {"brick": "upscale", "params": {"scale": 1.5, "steps": 4, "seed": 22}},
+        ],
+    }
+    path = tmp_path / "identity.json"
+    path.write_text(json.dumps(document))
+    open_in_workflow_tab(page, path)
+    page.wait_for_selector("#qpyt-workflow-2-scale", timeout=30_000)
+    assert "Done" in run_in_workflow_tab(page)
+    made_in_page = sorted(
+        (read_parameters(each)["workflow_step"], each)
+        for each in served_app["outputs"].rglob("*.png")
+        if read_parameters(each).get("workflow", {}).get("name") == "identity"
+    )
+    from_api, _ = Client(served_app["url"], verbose=False).predict(
+        workflow=json.dumps(document), api_name="/run_workflow"
+    )
+    root = Path(__file__).resolve().parent.parent
+    command = [sys.executable, "-m", "qpyt_gradio", "run", str(path), "--out", str(tmp_path / "cli"), "--demo"]
+    command += ["--cache-dir", str(served_app["cache"])]
+    done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    from_cli = json.loads(done.stdout)["files"]
+
+    def pixels(file):
+        return np.asarray(Image.open(file).convert("RGB"))
+
+    assert [step for step, _ in made_in_page] == [1, 2]
+    for (_, in_page), in_api, in_cli in zip(made_in_page, from_api, from_cli, strict=True):
+        assert np.array_equal(pixels(in_page), pixels(in_api)) and np.array_equal(pixels(in_page), pixels(in_cli))

@@ -55,3 +55,15 @@ def test_light_events_run_four_at_a_time_and_image_jobs_one(demo_settings, monke
     assert app._queue.default_concurrency_limit == 4
     gpu_events = [fn for fn in app.fns.values() if fn.concurrency_id == "gpu"]
     assert gpu_events and all(fn.concurrency_limit == 1 for fn in gpu_events)
+
+
+def test_mcp_is_off_unless_asked(demo_settings):
+    from dataclasses import replace
+
+    from qpyt_gradio.ui.page import launch_options
+    from qpyt_gradio.workspace import Workspace
+
+    assert not load_settings([], {}).mcp
+    assert load_settings(["--mcp"], {}).mcp and load_settings([], {"QPYT_MCP": "1"}).mcp
+    assert launch_options(Workspace.from_settings(demo_settings))["mcp_server"] is False
+    assert launch_options(Workspace.from_settings(replace(demo_settings, mcp=True)))["mcp_server"] is True

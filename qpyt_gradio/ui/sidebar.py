@@ -76,7 +76,7 @@ def build_sidebar(workspace: Workspace, app: gr.Blocks) -> Sidebar:
         with gr.Row():
             refresh_memory = gr.Button("Refresh", size="sm")
             free = gr.Button("Free memory", size="sm", variant="stop")
-        with gr.Accordion("Settings", open=False):
+        with gr.Accordion("Settings", open=False, elem_id="qpyt-settings"):
             live_preview = gr.Checkbox(
                 defaults.live_preview, label="Live preview while sampling", elem_id="qpyt-live-preview"
             )

@@ -53,6 +53,7 @@ def build_workflow(workspace: Workspace, parts: PageParts) -> None:
                 file_count="multiple",
                 file_types=["image"],
                 type="filepath",
+                interactive=True,
                 elem_id="qpyt-workflow-inputs",
             )
             with gr.Row():
@@ -75,9 +76,11 @@ def build_workflow(workspace: Workspace, parts: PageParts) -> None:
                 used = gr.JSON(elem_id="qpyt-workflow-parameters")
             with gr.Accordion("Save and load", open=True):
                 with gr.Row():
-                    name = gr.Textbox(label="Name", scale=3, elem_id="qpyt-workflow-name")
-                    overwrite = gr.Checkbox(False, label="Overwrite", scale=1, min_width=110)
-                description = gr.Textbox(label="Description (one line)", elem_id="qpyt-workflow-description")
+                    name = gr.Textbox(label="Name", scale=3, interactive=True, elem_id="qpyt-workflow-name")
+                    overwrite = gr.Checkbox(False, label="Overwrite", scale=1, min_width=110, interactive=True)
+                description = gr.Textbox(
+                    label="Description (one line)", interactive=True, elem_id="qpyt-workflow-description"
+                )
                 save = gr.Button("Save", size="sm", elem_id="qpyt-workflow-save")
                 mine = gr.Dropdown(saved.names(), value=None, label="Saved workflows", elem_id="qpyt-workflow-saved")
                 with gr.Row():
@@ -101,6 +104,7 @@ def build_workflow(workspace: Workspace, parts: PageParts) -> None:
                     size="sm",
                     elem_id="qpyt-workflow-open",
                 )
+
     def after_run(event: Any) -> None:
         event.success(_into_history, [gallery, parts.history_paths], [parts.history, parts.history_paths], **PRIVATE)
 
@@ -211,7 +215,8 @@ def stream_run(
                 for note in (*event.notes, *(note for outcome in event.outcomes for note in outcome.result.notes)):
                     gr.Warning(note)
                 images, files, texts = outputs_of(event.outcomes)
-                done = f"**Done**: {len(event.outcomes)} step(s), {len(files)} file(s)."
+                last = f", the last {Path(files[-1]).name}" if files else ""
+                done = f"**Done**: {len(event.outcomes)} step(s), {len(files)} file(s){last}."
                 yield done, images, files, texts, event.summary()
     except (WorkflowFailed, WorkflowCancelled) as problem:
         stopped = problem

@@ -117,6 +117,7 @@ class StepsView:
                             value="" if source is None else json.dumps(source),
                             label="Input",
                             allow_custom_value=True,
+                            interactive=True,
                             min_width=160,
                             key=f"input-{sid}",
                             elem_id=f"qpyt-workflow-{index + 1}-input",
@@ -130,6 +131,7 @@ class StepsView:
                             item,
                             step["params"].get(item.name),
                             min_width=160,
+                            interactive=True,
                             key=f"{sid}-{item.name}",
                             elem_id=f"qpyt-workflow-{index + 1}-{item.name}",
                         )
