@@ -3,8 +3,8 @@ feathered edge keeps its exact value."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
 
 from qpyt_gradio.bricks import params, shared
 from qpyt_gradio.bricks.contract import Brick, Holds, Job, Result
@@ -30,6 +30,13 @@ class InpaintRequest:
         "Inpaint only the masked area", "work on a crop around the mask at the model's own resolution"
     )
     padding: int = params.whole("Padding", "pixels of context around the mask's crop", 32, 0, 1024, step=8)
+
+
+def inpainting(request: Any, **changes: Any) -> InpaintRequest:
+    """An Inpaint request with the fields another brick's ``request`` shares with it (prompts, model,
+    sampling) and ``changes``: how bricks built on inpainting hand their work to it."""
+    shared = {item.name for item in fields(InpaintRequest)} & {item.name for item in fields(request)}
+    return InpaintRequest(**{name: getattr(request, name) for name in shared}, **changes)
 
 
 def run(workspace: Workspace, job: Job, request: InpaintRequest) -> Result:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from qpyt_gradio.bricks import params, shared
 from qpyt_gradio.bricks.contract import Brick, Holds, Job, Result
-from qpyt_gradio.bricks.inpaint import InpaintRequest
+from qpyt_gradio.bricks.inpaint import inpainting
 
 if TYPE_CHECKING:
     from qpyt_gradio.workspace import Workspace
@@ -68,21 +68,11 @@ def run(workspace: Workspace, job: Job, request: OutpaintRequest) -> Result:
         extension = replace(sized, fill=request.fill, overlap=request.overlap)
     extension = check_extension(extension, *source.image.size)
     canvas = Source(extended_canvas(source.image, extension), source.sha256, source.notes)
-    inpainting = InpaintRequest(
-        image=request.image,
-        prompt=request.prompt,
-        negative_prompt=request.negative_prompt,
-        model=request.model,
-        strength=request.strength,
-        steps=request.steps,
-        guidance=request.guidance,
-        seed=request.seed,
-        num_images=request.num_images,
-        mask_blur=OUTPAINT_BLUR,
-    )
     sides = {side: getattr(extension, side) for side in ("left", "top", "right", "bottom", "fill", "overlap")}
     mask = outpaint_mask(source.image.size, extension)
-    return inpaint_source(workspace, job, inpainting, canvas, mask, brick="outpaint", extra=sides)
+    return inpaint_source(
+        workspace, job, inpainting(request, mask_blur=OUTPAINT_BLUR), canvas, mask, brick="outpaint", extra=sides
+    )
 
 
 BRICK = Brick(

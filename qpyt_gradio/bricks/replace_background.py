@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from qpyt_gradio.bricks import shared
 from qpyt_gradio.bricks.contract import Brick, Holds, Job, Result
-from qpyt_gradio.bricks.inpaint import InpaintRequest
+from qpyt_gradio.bricks.inpaint import inpainting
 from qpyt_gradio.bricks.remove_background import background_model
 
 if TYPE_CHECKING:
@@ -39,18 +39,9 @@ def run(workspace: Workspace, job: Job, request: ReplaceBackgroundRequest) -> Re
     source = open_source(request.image, "replace the background of")
     cutout = cut_out(workspace.registry, request.image, request.background_model, False)
     background = Image.eval(cutout.alpha, lambda value: 255 - value)
-    inpainting = InpaintRequest(
-        image=request.image,
-        prompt=request.prompt,
-        negative_prompt=request.negative_prompt,
-        model=request.model,
-        steps=request.steps,
-        guidance=request.guidance,
-        seed=request.seed,
-        mask_blur=REPLACE_BLUR,
-    )
     extra = {"background_model": request.background_model}
-    return inpaint_source(workspace, job, inpainting, source, background, brick="replace_background", extra=extra)
+    as_inpainting = inpainting(request, mask_blur=REPLACE_BLUR)
+    return inpaint_source(workspace, job, as_inpainting, source, background, brick="replace_background", extra=extra)
 
 
 BRICK = Brick(

@@ -180,7 +180,7 @@ def result_area(run_label: str, key: str) -> ResultArea:
     with gr.Row():
         run = gr.Button(run_label, variant="primary", scale=2, elem_id=f"qpyt-{key}-run")
         cancel = gr.Button("Cancel", variant="stop", scale=1, min_width=90, elem_id=f"qpyt-{key}-cancel")
-        add = gr.Button("Add to workflow", scale=1, min_width=90, elem_id=f"qpyt-{key}-add")
+    add = gr.Button("Add to workflow", size="sm", elem_id=f"qpyt-{key}-add")
     gallery = gr.Gallery(
         label="Result",
         format="png",

@@ -50,9 +50,10 @@ def build_background(workspace: Workspace, parts: PageParts) -> None:
                         ["steps", "guidance", "seed"],
                         {"steps": defaults.steps, "guidance": defaults.guidance},
                     )
-                with gr.Row():
-                    replace = gr.Button("Replace the background", elem_id="qpyt-background-replace")
-                    add_replace = gr.Button("Add to workflow", elem_id="qpyt-background-replace-add")
+                replace = gr.Button("Replace the background", elem_id="qpyt-background-replace")
+                add_replace = gr.Button(
+                    "Add the replacement to the workflow", size="sm", elem_id="qpyt-background-replace-add"
+                )
         with gr.Column(scale=2):
             area = result_area("Remove the background", "background")
             send_bar(parts, area.panel.gallery, "background")

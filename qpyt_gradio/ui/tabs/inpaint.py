@@ -52,7 +52,8 @@ def build_inpaint(workspace: Workspace, parts: PageParts) -> None:
             with gr.Accordion("Upload a mask instead", open=False):
                 uploaded = gr.Image(label="Mask (white = change)", type="filepath", image_mode=None, height=200)
             with gr.Row():
-                options = controls(workspace, InpaintRequest, ["mask_blur", "only_masked", "padding"])
+                options = controls(workspace, InpaintRequest, ["mask_blur", "padding"])
+            options.update(controls(workspace, InpaintRequest, ["only_masked"]))
             shared = edit_controls(workspace, parts, InpaintRequest, "inpaint")
         with gr.Column(scale=2):
             area = result_area("Inpaint", "inpaint")

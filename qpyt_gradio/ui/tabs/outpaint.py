@@ -20,7 +20,7 @@ def build_outpaint(workspace: Workspace, parts: PageParts) -> None:
         with gr.Column(scale=3):
             image = source_image("outpaint")
             with gr.Row():
-                sides = controls(workspace, OutpaintRequest, ["left", "top", "right", "bottom"])
+                sides = controls(workspace, OutpaintRequest, ["left", "top", "right", "bottom"], min_width=110)
             with gr.Row():
                 aspect = gr.Dropdown(ASPECTS, value="", label="…or extend to an aspect ratio", allow_custom_value=True)
                 canvas = controls(workspace, OutpaintRequest, ["fill", "overlap"])

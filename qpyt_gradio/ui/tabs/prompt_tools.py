@@ -94,15 +94,14 @@ def build_prompt_tools(workspace: Workspace, parts: PageParts) -> None:
             with gr.Row():
                 describe = gr.Button("Describe", variant="primary", elem_id="qpyt-tools-describe")
                 last = gr.Button("Use the last output")
-                add_caption = gr.Button("Add to workflow", elem_id="qpyt-tools-caption-add")
+            add_caption = gr.Button("Add to workflow", size="sm", elem_id="qpyt-tools-caption-add")
             caption_text = gr.Textbox(label="Description", lines=5, elem_id="qpyt-tools-caption")
             _send_buttons(parts, caption_text)
         with gr.Column():
             gr.Markdown("### French → English\nMarianMT; prompt syntax is kept as written.")
             french = control(workspace, declaration(translate.TranslateRequest, "text"), elem_id="qpyt-tools-french")
-            with gr.Row():
-                translating = gr.Button("Translate", variant="primary", elem_id="qpyt-tools-translate")
-                add_translate = gr.Button("Add to workflow", elem_id="qpyt-tools-translate-add")
+            translating = gr.Button("Translate", variant="primary", elem_id="qpyt-tools-translate")
+            add_translate = gr.Button("Add to workflow", size="sm", elem_id="qpyt-tools-translate-add")
             english = gr.Textbox(label="English", lines=5, elem_id="qpyt-tools-english")
             note = gr.Markdown(elem_id="qpyt-tools-translate-note")
             _send_buttons(parts, english)
@@ -114,9 +113,8 @@ def build_prompt_tools(workspace: Workspace, parts: PageParts) -> None:
             engine = gr.Dropdown([(item.label, key) for key, item in ENGINES.items()], value="sdxl", label="For")
             with gr.Row():
                 enhancer = _enhancer_controls(workspace)
-            with gr.Row():
-                enhancing = gr.Button("Enhance", variant="primary", elem_id="qpyt-tools-enhance")
-                add_enhance = gr.Button("Add to workflow", elem_id="qpyt-tools-enhance-add")
+            enhancing = gr.Button("Enhance", variant="primary", elem_id="qpyt-tools-enhance")
+            add_enhance = gr.Button("Add to workflow", size="sm", elem_id="qpyt-tools-enhance-add")
             enhanced = gr.Textbox(label="Enhanced prompt", lines=6, elem_id="qpyt-tools-enhanced")
             _send_buttons(parts, enhanced)
     forms = [

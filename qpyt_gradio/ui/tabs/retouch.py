@@ -35,7 +35,7 @@ def build_retouch(workspace: Workspace, parts: PageParts) -> None:
             with gr.Row():
                 reset = gr.Button("Reset", elem_id="qpyt-retouch-reset")
                 apply = gr.Button("Apply (new image)", variant="primary", elem_id="qpyt-retouch-apply")
-                add_apply = gr.Button("Add to workflow", elem_id="qpyt-retouch-apply-add")
+            add_apply = gr.Button("Add these adjustments to the workflow", size="sm", elem_id="qpyt-retouch-apply-add")
             with gr.Accordion("AI cleanup (low-strength img2img with the current model)", open=False):
                 cleanup_prompt = control(
                     workspace, declaration(img2img.Img2imgRequest, "prompt"), CLEANUP_PROMPT, lines=1

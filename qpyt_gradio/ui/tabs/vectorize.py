@@ -43,9 +43,8 @@ def build_vectorize(workspace: Workspace, parts: PageParts) -> None:
                 before = controls(workspace, VectorizeRequest, ["remove_background", "colors", "max_side"])
             force = controls(workspace, VectorizeRequest, ["force"], label="Vectorize anyway (even above 5 MB)")
         with gr.Column(scale=2):
-            with gr.Row():
-                run = gr.Button("Vectorize", variant="primary", elem_id="qpyt-vectorize-run")
-                add = gr.Button("Add to workflow", elem_id="qpyt-vectorize-add")
+            run = gr.Button("Vectorize", variant="primary", elem_id="qpyt-vectorize-run")
+            add = gr.Button("Add to workflow", size="sm", elem_id="qpyt-vectorize-add")
             shown = gr.HTML(elem_id="qpyt-vectorize-preview")
             download = gr.File(label="SVG", elem_id="qpyt-vectorize-file")
             with gr.Accordion("Parameters used", open=False):
