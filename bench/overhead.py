@@ -6,7 +6,7 @@ progress, live preview and the cancel check, and saving the PNG with its metadat
 alternate (bare, app, bare, app...); the figure is the median of the ratios of neighbouring
 runs, which cancels most of the machine's drift. Goal: <= 1.03.
 
-    python bench/overhead.py [--width 4] [--size 256] [--steps 10] [--runs 9]
+    python bench/overhead.py [--width 8] [--size 256] [--steps 10] [--runs 9]
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def seconds_per_step(pipeline, prepared) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--width", type=int, default=4, help="model width multiplier (a step must take >= 0.2 s)")
+    parser.add_argument("--width", type=int, default=8, help="model width multiplier (a step must take >= 0.2 s)")
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--runs", type=int, default=9)
