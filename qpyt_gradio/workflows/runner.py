@@ -22,7 +22,7 @@ from qpyt_gradio.bricks.params import check_request, declared
 from qpyt_gradio.errors import GenerationCancelled, UserFacingError
 from qpyt_gradio.validation import SEED_LIMIT
 from qpyt_gradio.workflows.document import VERSION, Workflow, WorkflowError
-from qpyt_gradio.workflows.plan import GivenFiles, PlannedStep, plan
+from qpyt_gradio.workflows.plan import GivenFiles, PlannedStep, plan, source_hash
 
 if TYPE_CHECKING:
     from qpyt_gradio.workspace import Workspace
@@ -188,14 +188,13 @@ def _model_name(workspace: Workspace, path: str, name: str, notes: list[str], nu
 def run_brick(workspace: Workspace, job: Job, brick: Brick, request: Any) -> Result:
     """One brick as a workflow of one step: its seed and model decided, recorded in its outputs."""
     request = check_request(request, workspace.limits)
-    values = {name: value for name, value in asdict(request).items()}
+    values = asdict(request)
     params = _decided_params(workspace, brick, values)
     inputs = {
-        item.name: {"sha256": GivenFiles([]).hash_of(Path(values[item.name]))}
+        item.name: {"sha256": source_hash(Path(values[item.name]))}
         for item in brick.file_fields
         if values.get(item.name)
     }
     step = {"brick": brick.name, "params": params, "input": inputs}
     document = {"version": VERSION, "name": brick.name, "steps": [step]}
-    decided_request = replace(request, **params)
-    return brick.execute(workspace, replace(job, workflow=document, step=0), decided_request)
+    return brick.run(workspace, replace(job, workflow=document, step=0), replace(request, **params))
