@@ -80,7 +80,7 @@ def main(argv: Sequence[str]) -> int:
         print(f"qpyt-ui: {problem}", file=sys.stderr)
         return 2
     from qpyt_gradio.bricks.contract import Job
-    from qpyt_gradio.workflows.document import read_workflow
+    from qpyt_gradio.workflows.document import read_workflow, upgraded
     from qpyt_gradio.workflows.embedded import workflow_in_file
     from qpyt_gradio.workflows.plan import GivenFiles
     from qpyt_gradio.workflows.runner import run_workflow
@@ -95,14 +95,15 @@ def main(argv: Sequence[str]) -> int:
         for path in (arguments.file, *arguments.inputs):
             if not path.is_file():
                 raise UserFacingError(f"{path} is not a file.")
-        document = apply_changes(workflow_in_file(arguments.file), arguments.changes)
+        found = workflow_in_file(arguments.file)
+        document = apply_changes(upgraded(found) if isinstance(found, dict) else found, arguments.changes)
         workflow = read_workflow(document, workspace.limits)
         given = GivenFiles([path.resolve() for path in arguments.inputs], root=arguments.file.resolve().parent)
         run = run_workflow(workspace, Job(choices=workspace.default_choices()), workflow, given, announce)
     except UserFacingError as problem:
         print(f"qpyt-ui: {problem}", file=sys.stderr)
         return 1
-    for note in (*run.notes, *(note for outcome in run.outcomes for note in outcome.result.notes)):
+    for note in run.all_notes:
         print(f"note: {note}", file=sys.stderr)
     print(json.dumps({"files": [str(path) for path in run.files], **run.summary()}, indent=2, ensure_ascii=False))
     return 0

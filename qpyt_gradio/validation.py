@@ -17,8 +17,8 @@ def whole_number(name: str, value: Any, low: int, high: int) -> int:
     """``value`` as an int in [low, high]; :class:`InvalidInput` naming ``name`` otherwise."""
     try:
         number = float(value)
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{name} must be a whole number, not {value!r}.") from None
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidInput(f"{name} must be a whole number, not {str(value)[:40]!r}.") from None
     if not number.is_integer():
         raise InvalidInput(f"{name} must be a whole number, not {value}.")
     if not low <= number <= high:
@@ -30,8 +30,8 @@ def decimal_number(name: str, value: Any, low: float, high: float) -> float:
     """``value`` as a float in [low, high]; :class:`InvalidInput` naming ``name`` otherwise."""
     try:
         number = float(value)
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{name} must be a number, not {value!r}.") from None
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidInput(f"{name} must be a number, not {str(value)[:40]!r}.") from None
     if not low <= number <= high:
         raise InvalidInput(f"{name} {number:g} is out of range: use {low:g} to {high:g}.")
     return number

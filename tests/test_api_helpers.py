@@ -53,7 +53,7 @@ def test_enhancer_streams_its_text(client):
         ({"task": "short", "api_name": "/caption", "not_image": True}, "is not an image"),
         ({"text": "", "api_name": "/translate"}, "Nothing to translate"),
         ({"text": "x" * 20000, "api_name": "/translate"}, "20,000 characters"),
-        ({"text": "a cat", "engine": "sd15", "api_name": "/enhance_prompt"}, "For 'sd15' is unknown"),
+        ({"text": "a cat", "engine": "sd15", "api_name": "/enhance_prompt"}, "'sd15' is neither an engine"),
         ({"text": "a cat", "engine": "sdxl", "creativity": 9, "api_name": "/enhance_prompt"}, "Creativity 9"),
     ],
 )

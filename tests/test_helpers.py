@@ -151,7 +151,10 @@ def test_enhancer_is_repeatable_with_a_seed_and_streams(registry):
     ("arguments", "message"),
     [
         (("", "sdxl", 0.5, 1), "Nothing to enhance"),
-        (("a cat", "sd15", 0.5, 1), "For 'sd15' is unknown: use sdxl, flux, sd3 or a model's name"),
+        (
+            ("a cat", "sd15", 0.5, 1),
+            r"'sd15' is neither an engine \(sdxl, flux, sd3\) nor a usable model: Unknown model",
+        ),
         (("a cat", "sdxl", 2.0, 1), "Creativity 2 is out of range: use 0 to 1.5"),
         (("a cat", "sdxl", 0.5, -5), "Seed -5 is out of range"),
     ],

@@ -45,6 +45,8 @@ def document(*steps, **fields):
             r"steps\[2\]\.params\.strenght: upscale has no parameter 'strenght'; use prompt, negative_prompt",
         ),
         (document(generate(steps="ten")), r"steps\[0\]\.params\.steps: Steps must be a whole number, not 'ten'"),
+        (document(generate(steps=10**400)), r"steps\[0\]\.params\.steps: Steps must be a whole number, not '1000"),
+        (document(generate(guidance=1e400)), r"steps\[0\]\.params\.guidance: Guidance inf is out of range"),
         (document(generate(num_images=True)), r"steps\[0\]\.params\.num_images: Number of images must be a number"),
         (document(generate(prompt=["a", "cat"])), r"steps\[0\]\.params\.prompt: Prompt must be a text"),
         (document(generate(model=None)), r"steps\[0\]\.params\.model: Model must be a text, not None"),
@@ -142,6 +144,16 @@ def test_routes_by_default_and_by_name(tmp_path):
         [("image", {"sha256": given.hash_of(picture)})],
     ]
     assert routes[0].routes[0].path == routes[6].routes[0].path == picture
+
+
+def test_a_prompt_fed_by_an_earlier_step_may_be_left_empty():
+    fed = read_workflow(
+        document(
+            {"brick": "translate", "params": {"text": "un chat"}}, {"brick": "generate", "params": {"prompt": ""}}
+        ),
+        LIMITS,
+    )
+    assert [route.field for route in plan(fed, GivenFiles([]))[1].routes] == ["prompt"]
 
 
 def test_json_text_limits_and_errors():

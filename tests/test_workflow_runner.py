@@ -194,3 +194,41 @@ def test_the_headless_command_explains_bad_input(tmp_path, cache_dir, arguments,
     done = cli(*arguments, "--out", tmp_path / "out", "--demo", cache_dir=cache_dir, cwd=tmp_path)
     assert done.returncode in (1, 2) and message in done.stderr, done.stderr
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def test_a_chain_whose_prompt_comes_from_a_text_runs_again_from_its_output(workspace):
+    run = run_workflow(
+        workspace,
+        Job(),
+        workflow(
+            {"brick": "enhance_prompt", "params": {"text": "a fox", "engine": "sdxl", "seed": 1}},
+            {"brick": "generate", "params": {"model": "demo-sdxl", "seed": 4, "steps": 2}},
+        ),
+        GivenFiles([]),
+    )
+    made = run.outcomes[1].result.paths[0]
+    again = run_workflow(workspace, Job(), read_workflow(workflow_in_file(made), workspace.limits), GivenFiles([]))
+    assert np.array_equal(pixels(made), pixels(again.outcomes[1].result.paths[0]))
+
+
+def test_an_output_of_the_previous_version_runs_with_a_change(workspace, tmp_path, photo, capsys):
+    from qpyt_gradio.headless import main
+    from qpyt_gradio.metadata import png_info
+    from qpyt_gradio.workflows.plan import source_hash
+
+    old = tmp_path / "old.png"
+    parameters = {"brick": "retouch", "brightness": 20.0, "source_sha256": source_hash(photo), "app": "Qpyt-UI 0.1.0"}
+    Image.new("RGB", (8, 8)).save(old, pnginfo=png_info(parameters))
+    settings = ["--demo", "--cache-dir", str(workspace.settings.cache_dir), "--models-dir", str(tmp_path / "none")]
+    code = main([str(old), "--out", str(tmp_path / "out"), "--input", str(photo), "--set", "1.contrast=10", *settings])
+    assert code == 0, capsys.readouterr().err
+    used = json.loads(capsys.readouterr().out)["steps"][0]
+    assert (used["brick"], used["brightness"], used["contrast"]) == ("retouch", 20.0, 10.0)
+
+
+def test_a_remembered_enhancer_that_is_no_longer_offered_falls_back(workspace):
+    from qpyt_gradio.ui.sidebar import choices_from
+
+    assert choices_from({"enhance_model": "someone/else", "live_preview": False}, workspace).enhance_model == ""
+    assert not choices_from({"live_preview": False}, workspace).live_preview
+    assert choices_from("garbage", workspace) == workspace.default_choices()

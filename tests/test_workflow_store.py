@@ -55,7 +55,7 @@ def test_save_load_rename_delete_round_trip(tmp_path):
     folder.save("first try", DOCUMENT, overwrite=True)
     assert "description" not in folder.load("first try")
     folder.save("second", DOCUMENT)
-    with pytest.raises(WorkflowExists):
+    with pytest.raises(WorkflowExists, match="'second' exists already: choose another name"):
         folder.rename("first try", "second")
     folder.rename("first try", "renamed")
     assert folder.names() == ["renamed", "second"]
@@ -93,7 +93,9 @@ def test_presets_are_read_only_and_a_broken_file_is_reported(tmp_path):
         presets.delete(presets.names()[0])
     (tmp_path / "broken.json").write_text("{not json")
     (tmp_path / "fine.json").write_text(json.dumps(DOCUMENT))
+    (tmp_path / ".partial-abc.json").write_text(json.dumps(DOCUMENT))
+    (tmp_path / "CON.json").write_text(json.dumps(DOCUMENT))
     folder = WorkflowFolder(tmp_path)
-    assert folder.names() == ["fine"], "an unreadable file is not listed"
+    assert folder.names() == ["fine"], "unreadable files and names that cannot be loaded are not listed"
     with pytest.raises(WorkflowError, match="not valid JSON"):
         folder.load("broken")

@@ -139,5 +139,10 @@ class Brick:
         return [item for item in self.fields if item.param.kind == "file"]
 
     @property
+    def settable_fields(self) -> list[Declared]:
+        """The fields a user or a workflow's ``params`` set: all but the files."""
+        return [item for item in self.fields if item.param.kind != "file"]
+
+    @property
     def takes_image(self) -> bool:
         return any(item.param.feed == "image" for item in self.file_fields)

@@ -39,8 +39,9 @@ def engine_family(workspace: Workspace, engine: str) -> str:
         return engine
     try:
         return workspace.model(engine).family
-    except ModelUnavailable:
-        raise InvalidInput(f"For {engine!r} is unknown: use {', '.join(ENGINES)} or a model's name.") from None
+    except ModelUnavailable as problem:
+        reason = str(problem)
+    raise InvalidInput(f"{engine!r} is neither an engine ({', '.join(ENGINES)}) nor a usable model: {reason}")
 
 
 def run(workspace: Workspace, job: Job, request: EnhancePromptRequest) -> Result:

@@ -44,11 +44,12 @@ class Param:
         """The range with named limits replaced by their values."""
         return _bound(self.low, limits), _bound(self.high, limits)
 
-    def describe(self, default: Any) -> str:
+    def describe(self, default: Any, limits: Mapping[str, float]) -> str:
         """One line for API and MCP documentation: meaning, range or choices, default."""
         pieces = [self.help]
         if self.kind in ("whole", "number", "seed") and self.low is not None:
-            pieces.append(f"{_shown(self.low)} to {_shown(self.high)}")
+            low, high = self.bounds(limits)
+            pieces.append(f"{low:g} to {high:g}")
         if self.choices:
             pieces.append("one of " + ", ".join(self.choices))
         if self.kind == "file":
@@ -71,10 +72,6 @@ class Declared:
 
 def _bound(value: Bound, limits: Mapping[str, float]) -> float:
     return float(limits[value]) if isinstance(value, str) else float(value or 0)
-
-
-def _shown(value: Bound) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _field(default: Any, param: Param) -> Any:
@@ -136,8 +133,11 @@ def declaration(request_type: type, name: str) -> Declared:
     return next(item for item in declared(request_type) if item.name == name)
 
 
-def check_value(param: Param, value: Any, limits: Mapping[str, float]) -> Any:
-    """``value`` converted to the field's kind and checked; :class:`InvalidInput` naming the field otherwise."""
+def check_value(param: Param, value: Any, limits: Mapping[str, float], fed: bool = False) -> Any:
+    """``value`` converted to the field's kind and checked; :class:`InvalidInput` naming the field otherwise.
+
+    ``fed``: the value may still come from an earlier step, so an empty required text is let through.
+    """
     if param.optional and (value is None or value == ""):
         return None
     if param.kind in ("whole", "seed"):
@@ -156,7 +156,7 @@ def check_value(param: Param, value: Any, limits: Mapping[str, float]) -> Any:
         raise InvalidInput(f"{param.label} must be a text, not {value!r}.")
     if param.kind == "choice" and value not in param.choices:
         raise InvalidInput(f"{param.label} {value!r} is unknown: use one of {', '.join(param.choices)}.")
-    return _checked_text(param, value) if param.kind == "text" else value.strip()
+    return _checked_text(param, value, fed) if param.kind == "text" else value.strip()
 
 
 def _not_flag(param: Param, value: Any) -> Any:
@@ -165,12 +165,14 @@ def _not_flag(param: Param, value: Any) -> Any:
     return value
 
 
-def _checked_text(param: Param, value: str) -> str:
+def _checked_text(param: Param, value: str, fed: bool) -> str:
     stripped = value.strip()
-    if param.required and not stripped:
+    if param.required and not stripped and not fed:
         raise InvalidInput(param.required)
     if len(stripped) > MAX_PROMPT_CHARS:
-        raise InvalidInput(f"The text has {len(stripped):,} characters; shorten it to {MAX_PROMPT_CHARS:,} or fewer.")
+        raise InvalidInput(
+            f"{param.label} has {len(stripped):,} characters; shorten it to {MAX_PROMPT_CHARS:,} or fewer."
+        )
     return stripped
 
 

@@ -8,7 +8,7 @@ descriptions (MCP reads them from the docstring) all come from the brick's reque
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,10 +45,10 @@ def hidden_field(item: Declared) -> gr.components.Component:
     return gr.Textbox("" if default is None else str(default), visible=False)
 
 
-def docstring(summary: str, fields: list[Declared], returns: str) -> str:
+def docstring(summary: str, fields: list[Declared], returns: str, limits: Mapping[str, float]) -> str:
     """A docstring in the layout Gradio's MCP server reads: summary, ``Args:``, ``Returns:``."""
     lines = [summary, "", "Args:"]
-    lines += [f"    {item.name}: {item.param.describe(item.default)}" for item in fields]
+    lines += [f"    {item.name}: {item.param.describe(item.default, limits)}" for item in fields]
     return "\n".join([*lines, "", "Returns:", f"    {returns}"])
 
 
@@ -79,7 +79,9 @@ def brick_endpoint(workspace: Workspace, brick: Brick, panel: Panel) -> None:
 
     returns = RETURNS[brick.gives.value] + (", and a note on what was done" if brick.returns_note else "")
     defaults = {item.name: item.default for item in fields}
-    handler = named_handler(list(defaults), body, docstring(brick.summary, fields, returns), defaults, brick.name)
+    handler = named_handler(
+        list(defaults), body, docstring(brick.summary, fields, returns, workspace.limits), defaults, brick.name
+    )
     endpoint(user_errors(handler), [hidden_field(item) for item in fields], panel.outputs, brick.name)
 
 

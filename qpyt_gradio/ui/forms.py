@@ -13,7 +13,7 @@ from typing import Any
 import gradio as gr
 
 from qpyt_gradio.bricks.contract import Brick
-from qpyt_gradio.bricks.params import Declared, declaration, declared, request_from
+from qpyt_gradio.bricks.params import Declared, declaration, request_from
 from qpyt_gradio.workspace import Workspace
 
 Adapt = Callable[[dict[str, Any]], dict[str, Any]]
@@ -21,11 +21,15 @@ Adapt = Callable[[dict[str, Any]], dict[str, Any]]
 SLIDER_MAX_SPAN = 8192
 
 
-def control(workspace: Workspace, item: Declared, value: Any = None, **options: Any) -> gr.components.Component:
+def control(
+    workspace: Workspace, item: Declared, value: Any = None, empty_model: str | None = None, **options: Any
+) -> gr.components.Component:
     """A control for one declared field, showing ``value`` (default: the field's default).
 
     A numeric field left empty on purpose (optional, no value) is a number box that may stay
-    empty; otherwise a slider spans the declared range.
+    empty; otherwise a slider spans the declared range. ``empty_model`` labels the choice of no
+    model (a workflow step then runs on the model of the step before); without it the model
+    picker starts on the first model of the list.
     """
     param = item.param
     value = item.default if value is None else value
@@ -38,6 +42,14 @@ def control(workspace: Workspace, item: Declared, value: Any = None, **options: 
         choices = [*([("(default)", "")] if param.optional else []), *param.choices]
         return gr.Dropdown(choices, value=value or ("" if param.optional else None), label=label, **options)
     if param.kind == "model":
+        if empty_model is not None:
+            return gr.Dropdown(
+                [(empty_model, ""), *workspace.catalog.choices()],
+                value=value,
+                label=label,
+                allow_custom_value=True,
+                **options,
+            )
         return gr.Dropdown(
             workspace.catalog.choices(),
             value=value or workspace.catalog.default_name(),
@@ -73,11 +85,6 @@ def controls(
     """Controls for ``names`` of ``request_type``, in that order, with ``values`` where given."""
     values = values or {}
     return {name: control(workspace, declaration(request_type, name), values.get(name), **options) for name in names}
-
-
-def settable(request_type: type) -> list[str]:
-    """The fields a form shows: all but the files, which come from an image input or an earlier step."""
-    return [item.name for item in declared(request_type) if item.param.kind != "file"]
 
 
 @dataclass(frozen=True)

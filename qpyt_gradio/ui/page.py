@@ -15,7 +15,7 @@ from qpyt_gradio.bricks.contract import Brick, Holds
 from qpyt_gradio.bricks.table import BRICKS
 from qpyt_gradio.ui import assets
 from qpyt_gradio.ui.api import brick_endpoint, workflow_endpoint
-from qpyt_gradio.ui.forms import BrickForm, control, settable
+from qpyt_gradio.ui.forms import BrickForm, control
 from qpyt_gradio.ui.panels import Panel, SvgPanel, TextPanel, hidden_panel
 from qpyt_gradio.ui.parts import PageParts
 from qpyt_gradio.ui.running import result_area, wire_brick, wire_image_brick
@@ -76,9 +76,8 @@ def _form_tab(brick: Brick) -> TabBuilder:
                 inputs: dict[str, Any] = {
                     item.name: source_image(f"{brick.name}-{item.name}") for item in brick.file_fields
                 }
-                for name in settable(brick.request):
-                    item = next(each for each in brick.fields if each.name == name)
-                    inputs[name] = parts.sidebar.model if item.param.kind == "model" else control(workspace, item)
+                for item in brick.settable_fields:
+                    inputs[item.name] = parts.sidebar.model if item.param.kind == "model" else control(workspace, item)
             with gr.Column(scale=2):
                 if brick.gives is Holds.IMAGES:
                     area = result_area(brick.label, brick.name)

@@ -19,7 +19,7 @@ from qpyt_gradio.ui.errors import user_errors
 from qpyt_gradio.ui.forms import BrickForm
 from qpyt_gradio.ui.panels import ImagesPanel, Panel
 from qpyt_gradio.ui.parts import PageParts
-from qpyt_gradio.ui.sidebar import memory_panel
+from qpyt_gradio.ui.sidebar import choices_from, memory_panel
 from qpyt_gradio.ui.streaming import BackgroundJob, QueueReporter
 from qpyt_gradio.workflows.runner import run_brick
 from qpyt_gradio.workspace import Workspace
@@ -93,18 +93,6 @@ def _single(update: tuple[Any, ...]) -> Any:
     return update[0] if len(update) == 1 else update
 
 
-def choices_from(value: Any, workspace: Workspace) -> Choices:
-    """The session's choices from its browser state (whatever the browser sent), or the defaults."""
-    defaults = workspace.default_choices()
-    if not isinstance(value, dict):
-        return defaults
-    return Choices(
-        live_preview=bool(value.get("live_preview", defaults.live_preview)),
-        auto_translate=bool(value.get("auto_translate", defaults.auto_translate)),
-        enhance_model=str(value.get("enhance_model") or ""),
-    )
-
-
 def wire_brick(workspace: Workspace, parts: PageParts, form: BrickForm, trigger: gr.Button, panel: Panel) -> Any:
     """Run ``form``'s brick when ``trigger`` is pressed; returns the event (images are recorded in the
     session gallery by :func:`wire_result`)."""
@@ -145,9 +133,13 @@ def record(
     """After a finished job: its summary line, and its images at the front of the session gallery."""
     if not parameters or "files" not in parameters:
         return gr.skip(), gr.skip(), gr.skip()
-    recent = [path for path, _caption in images or []]
-    past = (recent + list(past))[:HISTORY_LIMIT]
+    past = in_history(images, past)
     return summary_line(parameters), past, past
+
+
+def in_history(images: list[tuple[str, str | None]] | None, past: list[str]) -> list[str]:
+    """The session gallery's paths with a gallery's ``images`` at the front."""
+    return ([path for path, _caption in images or []] + list(past))[:HISTORY_LIMIT]
 
 
 def summary_line(parameters: dict[str, Any]) -> str:

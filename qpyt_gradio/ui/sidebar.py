@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import gradio as gr
@@ -98,7 +98,8 @@ def build_sidebar(workspace: Workspace, app: gr.Blocks) -> Sidebar:
                 label="Memory strategy (the whole app)",
                 info="auto picks from the free VRAM; the loaded model is released when this changes.",
             )
-    choices = gr.BrowserState(_stored(defaults, enhancer.value), storage_key="qpyt-choices")
+    stored = asdict(replace(defaults, enhance_model=enhancer.value))
+    choices = gr.BrowserState(stored, storage_key="qpyt-choices")
     sidebar = Sidebar(model, memory_table, device, choices)
 
     def rescan() -> tuple[Any, str]:
@@ -117,18 +118,11 @@ def build_sidebar(workspace: Workspace, app: gr.Blocks) -> Sidebar:
         return memory_panel(workspace)
 
     def remember(live: bool, translate: bool, enhancer_model: str) -> dict[str, Any]:
-        return {"live_preview": live, "auto_translate": translate, "enhance_model": enhancer_model}
+        return asdict(Choices(live, translate, enhancer_model))
 
     def restore(stored: Any) -> tuple[Any, Any, Any]:
-        if not isinstance(stored, dict):
-            return gr.skip(), gr.skip(), gr.skip()
-        offered = enhancer_choices(workspace.settings)
-        chosen = stored.get("enhance_model")
-        return (
-            bool(stored.get("live_preview", defaults.live_preview)),
-            bool(stored.get("auto_translate", defaults.auto_translate)),
-            chosen if chosen in offered else gr.skip(),
-        )
+        kept = choices_from(stored, workspace)
+        return kept.live_preview, kept.auto_translate, kept.enhance_model or enhancer.value
 
     mine = [live_preview, auto_translate, enhancer]
     refresh_models.click(rescan, None, [model, unusable], **PRIVATE)
@@ -142,8 +136,18 @@ def build_sidebar(workspace: Workspace, app: gr.Blocks) -> Sidebar:
     return sidebar
 
 
-def _stored(choices: Choices, enhancer: str) -> dict[str, Any]:
-    return {"live_preview": choices.live_preview, "auto_translate": choices.auto_translate, "enhance_model": enhancer}
+def choices_from(value: Any, workspace: Workspace) -> Choices:
+    """The session's choices from what its browser keeps (whatever it sent), or the defaults; an
+    enhancer that is no longer offered falls back to the settings' one."""
+    defaults = workspace.default_choices()
+    if not isinstance(value, dict):
+        return defaults
+    enhancer = value.get("enhance_model")
+    return Choices(
+        live_preview=bool(value.get("live_preview", defaults.live_preview)),
+        auto_translate=bool(value.get("auto_translate", defaults.auto_translate)),
+        enhance_model=enhancer if enhancer in enhancer_choices(workspace.settings) else "",
+    )
 
 
 def _unusable_note(workspace: Workspace) -> str:

@@ -15,13 +15,15 @@ from typing import Any
 
 import gradio as gr
 
-from qpyt_gradio.bricks.params import declared
 from qpyt_gradio.bricks.table import BRICKS
 from qpyt_gradio.ui.api import PRIVATE
 from qpyt_gradio.ui.forms import BrickForm
 from qpyt_gradio.ui.parts import PageParts
+from qpyt_gradio.workflows.document import document_of
 
 Draft = dict[str, Any]
+EDITS = {"concurrency_id": "workflow-edits", "concurrency_limit": 1, **PRIVATE}
+"""Every change of the draft is applied one at a time, so that two quick changes never overwrite each other."""
 
 
 def new_draft() -> Draft:
@@ -55,7 +57,9 @@ def moved(draft: Draft, step_id: int, offset: int) -> Draft:
     """``draft`` with step ``step_id`` moved ``offset`` places (within bounds)."""
     draft = copy.deepcopy(draft)
     steps = draft["steps"]
-    index = next(position for position, step in enumerate(steps) if step["id"] == step_id)
+    index = next((position for position, step in enumerate(steps) if step["id"] == step_id), None)
+    if index is None:
+        return draft
     target = min(max(index + offset, 0), len(steps) - 1)
     steps.insert(target, steps.pop(index))
     return draft
@@ -92,17 +96,13 @@ def to_document(
         if source is not None:
             document["input"] = source
         steps.append(document)
-    workflow: dict[str, Any] = {"version": 1, "name": draft.get("name") or "workflow"}
-    if draft.get("description"):
-        workflow["description"] = draft["description"]
-    workflow["steps"] = steps
-    return workflow
+    return document_of(draft.get("name") or "workflow", steps, draft.get("description", ""))
 
 
 def add_to_workflow_button(parts: PageParts, form: BrickForm, button: gr.Button) -> None:
     """``button`` appends ``form``'s brick with its current values to the session's workflow draft."""
     names = list(form.inputs)
-    settable = {item.name for item in declared(form.brick.request) if item.param.kind != "file"}
+    settable = {item.name for item in form.brick.settable_fields}
 
     def add(draft: Draft | None, layout: int, *values: Any) -> tuple[Draft, int]:
         request = form.request(dict(zip(names, values, strict=True)))
@@ -112,5 +112,5 @@ def add_to_workflow_button(parts: PageParts, form: BrickForm, button: gr.Button)
         return updated, layout + 1
 
     button.click(
-        add, [parts.draft, parts.draft_layout, *form.inputs.values()], [parts.draft, parts.draft_layout], **PRIVATE
+        add, [parts.draft, parts.draft_layout, *form.inputs.values()], [parts.draft, parts.draft_layout], **EDITS
     )

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from qpyt_gradio.bricks.contract import Brick
@@ -27,7 +27,7 @@ from qpyt_gradio.errors import InvalidInput, UserFacingError
 VERSION = 1
 MAX_DOCUMENT_BYTES = 1024**2
 MAX_STEPS = 64
-MAX_NAME_CHARS = 100
+MAX_NAME_CHARS = 64
 MAX_DESCRIPTION_CHARS = 500
 STEP_KEYS = ("brick", "params", "input")
 SOURCE_KEYS = ("step", "file", "sha256")
@@ -79,14 +79,18 @@ class Workflow:
     name: str
     steps: tuple[Step, ...]
     description: str = ""
-    notes: tuple[str, ...] = field(default=(), compare=False)
 
     def to_json(self) -> dict[str, Any]:
-        document: dict[str, Any] = {"version": VERSION, "name": self.name}
-        if self.description:
-            document["description"] = self.description
-        document["steps"] = [step.to_json() for step in self.steps]
-        return document
+        return document_of(self.name, [step.to_json() for step in self.steps], self.description)
+
+
+def document_of(name: str, steps: list[dict[str, Any]], description: str = "") -> dict[str, Any]:
+    """A workflow document of the current version."""
+    document: dict[str, Any] = {"version": VERSION, "name": name}
+    if description:
+        document["description"] = description
+    document["steps"] = steps
+    return document
 
 
 def parse_text(text: str | bytes) -> Any:
@@ -148,11 +152,11 @@ def _from_single_output(parameters: dict[str, Any]) -> dict[str, Any]:
         raise WorkflowError("brick", f"{parameters.get('brick')!r} is not a brick this app knows.")
     renamed = {"model": "background_model"} if brick.name == "remove_background" else {}
     values = {renamed.get(key, key): value for key, value in parameters.items()}
-    settable = {item.name for item in brick.fields if item.param.kind != "file"}
+    settable = [item.name for item in brick.settable_fields]
     step: dict[str, Any] = {"brick": brick.name, "params": {key: values[key] for key in settable if key in values}}
     if brick.takes_image and "source_sha256" in parameters:
         step["input"] = {"sha256": parameters["source_sha256"]}
-    return {"version": VERSION, "name": brick.name, "steps": [step]}
+    return document_of(brick.name, [step])
 
 
 def _text(document: dict[str, Any], key: str, default: str, limit: int) -> str:
@@ -189,12 +193,12 @@ def _params(path: str, values: dict[str, Any], brick: Brick, limits: Mapping[str
     for name, value in values.items():
         item = declared.get(name)
         if item is None:
-            settable = [key for key, each in declared.items() if each.param.kind != "file"]
-            raise WorkflowError(f"{path}.{name}", f"{brick.name} has no parameter {name!r}; use {', '.join(settable)}.")
+            settable = ", ".join(each.name for each in brick.settable_fields)
+            raise WorkflowError(f"{path}.{name}", f"{brick.name} has no parameter {name!r}; use {settable}.")
         if item.param.kind == "file":
             raise WorkflowError(f"{path}.{name}", "files come from the step's input (an earlier step or a given file).")
         try:
-            checked[name] = check_value(item.param, value, limits)
+            checked[name] = check_value(item.param, value, limits, fed=name == brick.text_field)
         except UserFacingError as problem:
             raise WorkflowError(f"{path}.{name}", str(problem)) from None
     return checked

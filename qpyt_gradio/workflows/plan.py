@@ -92,7 +92,7 @@ def plan(workflow: Workflow, given: GivenFiles) -> list[PlannedStep]:
     for index, step in enumerate(workflow.steps):
         path = f"steps[{index}]"
         routes = _routes(path, index, step, workflow, given)
-        _check_complete(path, step, routes, given)
+        _check_complete(path, step, routes)
         planned.append(PlannedStep(step, tuple(routes)))
     return planned
 
@@ -176,7 +176,7 @@ def _given_path(path: str, source: Source, given: GivenFiles) -> Path | None:
     return found
 
 
-def _check_complete(path: str, step: Step, routes: list[Route], given: GivenFiles) -> None:
+def _check_complete(path: str, step: Step, routes: list[Route]) -> None:
     """Every file field fed, and a required text set or fed."""
     routed = {route.field for route in routes}
     for item in step.brick.file_fields:

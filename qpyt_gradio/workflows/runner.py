@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qpyt_gradio.bricks.contract import Brick, Holds, Job, Result
-from qpyt_gradio.bricks.params import check_request, declared
+from qpyt_gradio.bricks.params import check_request
 from qpyt_gradio.errors import GenerationCancelled, UserFacingError
 from qpyt_gradio.validation import SEED_LIMIT
-from qpyt_gradio.workflows.document import VERSION, Workflow, WorkflowError
+from qpyt_gradio.workflows.document import Workflow, WorkflowError, document_of
 from qpyt_gradio.workflows.plan import GivenFiles, PlannedStep, plan, source_hash
 
 if TYPE_CHECKING:
@@ -62,6 +62,11 @@ class WorkflowRun:
     notes: tuple[str, ...] = ()
 
     @property
+    def all_notes(self) -> list[str]:
+        """What the user should know: what the run decided, then each step's notes."""
+        return [*self.notes, *(note for outcome in self.outcomes for note in outcome.result.notes)]
+
+    @property
     def files(self) -> list[Path]:
         return [path for outcome in self.outcomes for path in outcome.result.paths]
 
@@ -94,13 +99,15 @@ def run_workflow(
         if announce is not None:
             announce(number, len(planned), step.brick)
         request = step.brick.request(**_values(document["steps"][index]["params"], step, outcomes))
-        problem: BaseException | None = None
+        stopped: Exception | None = None
         try:
             result = step.brick.execute(workspace, replace(job, workflow=document, step=index), request)
         except (UserFacingError, GenerationCancelled) as error:
-            problem = error
-        if problem is not None:
-            raise _stopped(number, step.brick, problem, tuple(outcomes))
+            stopped = _stopped(number, step.brick, error, tuple(outcomes))
+        if stopped is not None:
+            # Raised outside the handler, from a new exception: the failed step's frames (and the
+            # tensors they hold) are not kept alive by the message.
+            raise stopped
         outcomes.append(StepOutcome(number, step.brick, result))
     return WorkflowRun(document, tuple(outcomes), notes)
 
@@ -149,19 +156,13 @@ def decided(
             else:
                 inputs[route.field] = route.source.step
         steps.append({"brick": step.brick.name, "params": params, "input": inputs})
-    document: dict[str, Any] = {"version": VERSION, "name": workflow.name}
-    if workflow.description:
-        document["description"] = workflow.description
-    document["steps"] = steps
-    return document, tuple(notes)
+    return document_of(workflow.name, steps, workflow.description), tuple(notes)
 
 
 def _decided_params(workspace: Workspace, brick: Brick, given: dict[str, Any]) -> dict[str, Any]:
     """Every settable field of ``brick``: given values, then defaults; a -1 seed and an empty model decided."""
     params = {}
-    for item in declared(brick.request):
-        if item.param.kind == "file":
-            continue
+    for item in brick.settable_fields:
         value = copy.deepcopy(given.get(item.name, item.default))
         if item.param.kind == "seed" and value == -1:
             value = secrets.randbelow(SEED_LIMIT)
@@ -196,5 +197,5 @@ def run_brick(workspace: Workspace, job: Job, brick: Brick, request: Any) -> Res
         if values.get(item.name)
     }
     step = {"brick": brick.name, "params": params, "input": inputs}
-    document = {"version": VERSION, "name": brick.name, "steps": [step]}
+    document = document_of(brick.name, [step])
     return brick.run(workspace, replace(job, workflow=document, step=0), replace(request, **params))

@@ -17,15 +17,25 @@ from pathlib import Path
 from typing import Any
 
 from qpyt_gradio.errors import InvalidInput
-from qpyt_gradio.workflows.document import parse_text
+from qpyt_gradio.workflows.document import MAX_NAME_CHARS, parse_text
 
-MAX_NAME_CHARS = 64
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]*")
 RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f"LPT{n}" for n in range(1, 10))}
 
 
+TAKEN = "A workflow named {name!r} exists already: tick “Overwrite” to replace it, or choose another name."
+
+
 class WorkflowExists(InvalidInput):
     """Saving would replace a workflow of the same name."""
+
+
+def _link_new(temporary: Path, path: Path, taken: str) -> None:
+    """``temporary`` under the name ``path``, which must not exist yet (checked and taken in one step)."""
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        raise WorkflowExists(taken.format(name=path.stem)) from None
 
 
 def check_name(name: Any) -> str:
@@ -42,7 +52,7 @@ def check_name(name: Any) -> str:
     if not NAME.fullmatch(name) or name.endswith((".", " ")):
         raise InvalidInput(
             f"{name!r} cannot be a workflow name: use letters, digits, spaces, '-', '_' and '.', "
-            "starting with a letter or a digit (no '/', '\\' or '..')."
+            "starting with a letter or a digit (no '/' or '\\')."
         )
     if name.split(".")[0].strip().upper() in RESERVED:
         raise InvalidInput(f"{name!r} is a reserved device name on Windows: choose another name.")
@@ -72,8 +82,9 @@ class WorkflowFolder:
         found = []
         for path in sorted(self.folder.glob("*.json"), key=lambda item: item.stem.lower()):
             try:
+                check_name(path.stem)
                 document = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+            except (InvalidInput, OSError, ValueError):
                 continue
             description = document.get("description", "") if isinstance(document, dict) else ""
             found.append(Listed(path.stem, description if isinstance(description, str) else ""))
@@ -89,15 +100,11 @@ class WorkflowFolder:
             raise InvalidInput(f"There is no workflow named {name.strip()!r}.")
         return parse_text(path.read_bytes())
 
-    def save(self, name: str, document: dict[str, Any], overwrite: bool = False) -> Path:
-        """Write ``document`` as ``name`` atomically; refuses to replace an existing one unless ``overwrite``."""
+    def save(self, name: str, document: dict[str, Any], overwrite: bool = False, taken: str = TAKEN) -> Path:
+        """Write ``document`` as ``name`` atomically; an existing one is replaced only with ``overwrite``
+        (``taken`` is the message otherwise, the name filled in)."""
         self._refuse_if_read_only()
         path = self._path(name)
-        if path.exists() and not overwrite:
-            raise WorkflowExists(
-                f"A workflow named {path.stem!r} exists already: tick “Overwrite” to replace it, "
-                "or choose another name."
-            )
         self.folder.mkdir(parents=True, exist_ok=True)
         text = json.dumps({**document, "name": path.stem}, indent=2, ensure_ascii=False) + "\n"
         handle, temporary = tempfile.mkstemp(prefix=".partial-", suffix=".json", dir=self.folder)
@@ -106,7 +113,10 @@ class WorkflowFolder:
                 stream.write(text)
                 stream.flush()
                 os.fsync(stream.fileno())
-            os.replace(temporary, path)
+            if overwrite:
+                os.replace(temporary, path)
+            else:
+                _link_new(Path(temporary), path, taken)
         finally:
             Path(temporary).unlink(missing_ok=True)
         return path
@@ -115,7 +125,7 @@ class WorkflowFolder:
         """Give workflow ``old`` the name ``new`` (which must be free)."""
         self._refuse_if_read_only()
         document = self.load(old)
-        target = self.save(new, document)
+        target = self.save(new, document, taken="A workflow named {name!r} exists already: choose another name.")
         self._path(old).unlink()
         return target
 

@@ -93,7 +93,7 @@ def build_prompt_tools(workspace: Workspace, parts: PageParts) -> None:
             task = gr.Radio(TASK_CHOICES, value="prompt", label="Description")
             with gr.Row():
                 describe = gr.Button("Describe", variant="primary", elem_id="qpyt-tools-describe")
-                last = gr.Button("Use the last output")
+                last = gr.Button("Use the last output", size="sm")
             add_caption = gr.Button("Add to workflow", size="sm", elem_id="qpyt-tools-caption-add")
             caption_text = gr.Textbox(label="Description", lines=5, elem_id="qpyt-tools-caption")
             _send_buttons(parts, caption_text)

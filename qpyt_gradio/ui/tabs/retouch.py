@@ -8,7 +8,7 @@ from typing import Any
 import gradio as gr
 
 from qpyt_gradio.bricks import img2img, retouch
-from qpyt_gradio.bricks.params import check_request, declaration, declared
+from qpyt_gradio.bricks.params import check_request, declaration
 from qpyt_gradio.ui.api import PRIVATE
 from qpyt_gradio.ui.errors import user_errors
 from qpyt_gradio.ui.forms import BrickForm, control, controls
@@ -21,7 +21,7 @@ from qpyt_gradio.workspace import Workspace
 
 CLEANUP_PROMPT = "clean, sharp, high quality"
 CLEANUP_STRENGTH = 0.25
-ADJUSTMENTS = [item.name for item in declared(retouch.RetouchRequest) if item.param.kind != "file"]
+ADJUSTMENTS = [item.name for item in retouch.BRICK.settable_fields]
 
 
 def build_retouch(workspace: Workspace, parts: PageParts) -> None:

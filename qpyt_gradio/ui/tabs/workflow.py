@@ -19,10 +19,10 @@ from qpyt_gradio.errors import InvalidInput
 from qpyt_gradio.ui.api import PRIVATE
 from qpyt_gradio.ui.errors import user_errors
 from qpyt_gradio.ui.parts import PageParts
-from qpyt_gradio.ui.running import HISTORY_LIMIT, wire_cancel, workflow_events
+from qpyt_gradio.ui.running import in_history, wire_cancel, workflow_events
 from qpyt_gradio.ui.streaming import StageEvent, StepEvent
 from qpyt_gradio.ui.tabs.workflow_steps import StepActions, StepsView
-from qpyt_gradio.ui.workflow_draft import Draft, append_step, from_document
+from qpyt_gradio.ui.workflow_draft import EDITS, Draft, append_step, from_document
 from qpyt_gradio.workflows.document import Workflow, read_workflow
 from qpyt_gradio.workflows.embedded import workflow_in_file
 from qpyt_gradio.workflows.plan import GivenFiles
@@ -166,10 +166,10 @@ def build_workflow(workspace: Workspace, parts: PageParts) -> None:
     def add_step(current: Draft | None, version: int, brick: str) -> tuple[Draft, int]:
         return append_step(current, brick, {}), version + 1
 
-    add.click(add_step, [draft, layout, picked], [draft, layout], **PRIVATE)
-    load.click(loader(saved, "Pick a saved workflow first."), [mine, draft, layout], shown, **PRIVATE)
-    load_preset.click(loader(presets, "Pick a preset first."), [preset, draft, layout], shown, **PRIVATE)
-    opened.upload(open_file, [opened, draft, layout], shown, **PRIVATE)
+    add.click(add_step, [draft, layout, picked], [draft, layout], **EDITS)
+    load.click(loader(saved, "Pick a saved workflow first."), [mine, draft, layout], shown, **EDITS)
+    load_preset.click(loader(presets, "Pick a preset first."), [preset, draft, layout], shown, **EDITS)
+    opened.upload(open_file, [opened, draft, layout], shown, **EDITS)
     rename.click(rename_saved, [mine, new_name], mine, **PRIVATE)
     delete.click(delete_saved, mine, mine, **PRIVATE)
     wire_cancel(workspace, cancel)
@@ -177,8 +177,7 @@ def build_workflow(workspace: Workspace, parts: PageParts) -> None:
 
 def _into_history(images: list[tuple[str, str | None]] | None, past: list[str]) -> tuple[Any, Any]:
     """A finished run's images at the front of the session gallery."""
-    recent = [path for path, _caption in images or []]
-    past = (recent + list(past))[:HISTORY_LIMIT]
+    past = in_history(images, past)
     return past, past
 
 
@@ -212,7 +211,7 @@ def stream_run(
                 preview = [event.preview] if event.preview is not None else skip
                 yield f"{stage} · {event.done}/{event.total}", preview, skip, skip, skip
             elif isinstance(event, WorkflowRun):
-                for note in (*event.notes, *(note for outcome in event.outcomes for note in outcome.result.notes)):
+                for note in event.all_notes:
                     gr.Warning(note)
                 images, files, texts = outputs_of(event.outcomes)
                 last = f", the last {Path(files[-1]).name}" if files else ""

@@ -15,10 +15,11 @@ from qpyt_gradio.bricks.table import BRICKS
 from qpyt_gradio.errors import InvalidInput
 from qpyt_gradio.ui.api import GPU_QUEUE, PRIVATE, session_key
 from qpyt_gradio.ui.errors import user_errors
-from qpyt_gradio.ui.forms import control, settable
+from qpyt_gradio.ui.forms import control
 from qpyt_gradio.ui.parts import PageParts
-from qpyt_gradio.ui.running import choices_from, named_handler
-from qpyt_gradio.ui.workflow_draft import Draft, edited, moved, removed, to_document
+from qpyt_gradio.ui.running import named_handler
+from qpyt_gradio.ui.sidebar import choices_from
+from qpyt_gradio.ui.workflow_draft import EDITS, Draft, edited, moved, removed, to_document
 from qpyt_gradio.workflows.document import read_workflow
 from qpyt_gradio.workflows.plan import GivenFiles
 from qpyt_gradio.workflows.store import WorkflowFolder
@@ -35,15 +36,15 @@ def input_choices(index: int, takes_image: bool) -> list[tuple[str, str]]:
     ]
 
 
-def input_source(text: str | None) -> Any:
-    """A step's input as the page shows it ("", a step number, or JSON) as a workflow document writes it."""
+def input_source(text: str | None, number: int) -> Any:
+    """Step ``number``'s input as the page shows it ("", a step number, or JSON) as a workflow writes it."""
     text = (text or "").strip()
     if not text:
         return None
     try:
         return json.loads(text)
     except ValueError:
-        raise InvalidInput(f"Input {text!r} is neither a step number nor a JSON source.") from None
+        raise InvalidInput(f"Step {number}: the input {text!r} is neither a step number nor a JSON source.") from None
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,8 @@ class StepActions:
     after_run: Any
 
 
-EDITS = {"concurrency_id": "workflow-edits", "concurrency_limit": 1}
-"""Edits of the draft are applied one at a time, so that two quick changes never overwrite each other."""
+SAME_MODEL = "the step before's model"
+FIRST_MODEL = "the first model of the list"
 
 
 class StepsView:
@@ -124,26 +125,24 @@ class StepsView:
                         ),
                     )
                 )
-                for item in brick.fields:
-                    if item.name in settable(brick.request):
-                        component = control(
-                            self.workspace,
-                            item,
-                            step["params"].get(item.name),
-                            min_width=160,
-                            interactive=True,
-                            key=f"{sid}-{item.name}",
-                            elem_id=f"qpyt-workflow-{index + 1}-{item.name}",
-                        )
-                        values.append((sid, item.name, component))
+                for item in brick.settable_fields:
+                    component = control(
+                        self.workspace,
+                        item,
+                        step["params"].get(item.name),
+                        empty_model=SAME_MODEL if index else FIRST_MODEL,
+                        min_width=160,
+                        interactive=True,
+                        key=f"{sid}-{item.name}",
+                        elem_id=f"qpyt-workflow-{index + 1}-{item.name}",
+                    )
+                    values.append((sid, item.name, component))
         own = [("input", sources[-1][1]), *((name, each) for owner, name, each in values if owner == sid)]
         for name, component in own:
-            component.change(
-                self._editor(sid, name), [draft, component], draft, show_progress="hidden", **EDITS, **PRIVATE
-            )
+            component.change(self._editor(sid, name), [draft, component], draft, show_progress="hidden", **EDITS)
         for button, change in ((up, -1), (down, 1)):
-            button.click(lambda d, v, o=change: (moved(d, sid, o), v + 1), [draft, layout], [draft, layout], **PRIVATE)
-        drop.click(lambda d, v: (removed(d, sid), v + 1), [draft, layout], [draft, layout], **PRIVATE)
+            button.click(lambda d, v, o=change: (moved(d, sid, o), v + 1), [draft, layout], [draft, layout], **EDITS)
+        drop.click(lambda d, v: (removed(d, sid), v + 1), [draft, layout], [draft, layout], **EDITS)
 
     @staticmethod
     def _editor(sid: int, name: str) -> Any:
@@ -153,7 +152,7 @@ class StepsView:
             if name != "input":
                 return edited(draft, sid, name, value)
             try:
-                return edited(draft, sid, name, input_source(value))
+                return edited(draft, sid, name, input_source(value, 0))
             except InvalidInput:
                 return gr.skip()
 
@@ -169,7 +168,8 @@ class StepsView:
             filled: dict[int, dict[str, Any]] = {}
             for (sid, name, _), value in zip(values, current[: len(values)], strict=True):
                 filled.setdefault(sid, {})[name] = value
-            inputs = {sid: input_source(text) for (sid, _), text in zip(sources, current[len(values) :], strict=True)}
+            texts = zip(sources, current[len(values) :], strict=True)
+            inputs = {sid: input_source(text, number) for number, ((sid, _), text) in enumerate(texts, start=1)}
             return to_document({**draft, "name": label, "description": about}, filled, inputs)
 
         @user_errors
