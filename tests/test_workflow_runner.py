@@ -118,6 +118,27 @@ def test_cancel_stops_the_run_between_steps_and_keeps_what_was_made(workspace):
     assert len(stopped.value.kept) == 1
 
 
+def test_cancel_pressed_during_the_last_sampling_step_stops_a_step_that_does_not_sample(workspace):
+    cancel = threading.Event()
+
+    class PressCancelAtTheEnd:
+        def step(self, done, total, preview):
+            if done == total:
+                cancel.set()
+
+        def text(self, partial):
+            raise AssertionError("no step here writes text")
+
+    with pytest.raises(WorkflowCancelled, match=r"^Step 2 \(vectorize\): Cancelled before it started\.") as stopped:
+        run_workflow(
+            workspace,
+            Job(cancel=cancel, reporter=PressCancelAtTheEnd()),
+            workflow(GENERATE, {"brick": "vectorize"}),
+            GivenFiles([]),
+        )
+    assert len(stopped.value.kept) == 1
+
+
 def test_in_demo_mode_hub_models_run_as_the_demo_model_of_their_family(workspace):
     run = run_workflow(
         workspace,

@@ -96,6 +96,8 @@ def run_workflow(
     outcomes: list[StepOutcome] = []
     for index, step in enumerate(planned):
         number = index + 1
+        if job.cancel.is_set():
+            raise _stopped(number, step.brick, GenerationCancelled("Cancelled before it started."), tuple(outcomes))
         if announce is not None:
             announce(number, len(planned), step.brick)
         request = step.brick.request(**_values(document["steps"][index]["params"], step, outcomes))

@@ -9,6 +9,7 @@ from typing import Any
 import gradio as gr
 
 from qpyt_gradio.bricks.generate import BRICK, GenerateRequest
+from qpyt_gradio.bricks.params import Declared, declaration
 from qpyt_gradio.models.catalog import ModelSpec
 from qpyt_gradio.ui.api import PRIVATE
 from qpyt_gradio.ui.errors import user_errors
@@ -89,9 +90,7 @@ def build_generate(workspace: Workspace, parts: PageParts) -> None:
     source.upload(_recall(workspace), source, [inputs[item.name] for item in fields(GenerateRequest)], **PRIVATE)
 
 
-def _field(name: str) -> Any:
-    from qpyt_gradio.bricks.params import declaration
-
+def _field(name: str) -> Declared:
     return declaration(GenerateRequest, name)
 
 
