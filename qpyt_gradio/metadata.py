@@ -43,10 +43,15 @@ def sampler_name(scheduler_class: str) -> str:
 
 
 def a1111_text(parameters: dict[str, Any]) -> str:
-    """The ``parameters`` chunk: prompt, ``Negative prompt:`` line, settings line."""
-    lines = [parameters["prompt"]]
-    if parameters.get("negative_prompt"):
-        lines.append(f"Negative prompt: {parameters['negative_prompt']}")
+    """The ``parameters`` chunk: the prompt as the model saw it with a ``<lora:…>`` tag per LoRA,
+    ``Negative prompt:`` line, settings line (with ``Lora hashes`` and the styles, as A1111 writes them)."""
+    loras = [lora for lora in parameters.get("lora_files", ()) if lora["weight"]]
+    tags = " ".join(f"<lora:{lora['name']}:{lora['weight']:g}>" for lora in loras)
+    prompt = parameters.get("model_prompt", parameters["prompt"])
+    lines = [f"{prompt} {tags}".strip()]
+    negative = parameters.get("model_negative_prompt", parameters.get("negative_prompt"))
+    if negative:
+        lines.append(f"Negative prompt: {negative}")
     settings = {
         "Steps": parameters["steps"],
         "Sampler": parameters.get("sampler", ""),
@@ -54,9 +59,11 @@ def a1111_text(parameters: dict[str, Any]) -> str:
         "Seed": parameters["seed"],
         "Size": f"{parameters['width']}x{parameters['height']}",
         "Model": parameters["model"],
+        "Lora hashes": ", ".join(f"{lora['name']}: {lora['sha256'][:12]}" for lora in loras),
+        "Styles array": json.dumps(parameters["styles"]) if parameters.get("styles") else "",
         "Version": APP_VERSION,
     }
-    lines.append(", ".join(f"{key}: {_quote(value)}" for key, value in settings.items()))
+    lines.append(", ".join(f"{key}: {_quote(value)}" for key, value in settings.items() if value != ""))
     return "\n".join(lines)
 
 

@@ -15,9 +15,11 @@ from pathlib import Path
 
 from qpyt_gradio.engines import MAX_SIDE, MIN_SIDE
 
+LORA_FUSING = ("auto", "fused", "unfused")
 MEMORY_STRATEGIES = ("auto", "gpu", "model_offload", "group_offload", "sequential_offload", "cpu")
 TRUE_WORDS = {"1", "true", "yes", "on"}
 PRESETS_DIR = Path(__file__).resolve().parent.parent / "presets"
+STYLES_DIR = Path(__file__).resolve().parent.parent / "styles"
 
 
 class SettingsError(ValueError):
@@ -35,8 +37,11 @@ class Settings:
     models_dir: Path = Path("models")
     outputs_dir: Path = Path("outputs")
     workflows_dir: Path = Path("workflows")
+    loras_dir: Path = Path("models/loras")
+    styles_dir: Path = STYLES_DIR / "user"
     cache_dir: Path = Path.home() / ".cache" / "qpyt-ui"
     memory: str = "auto"
+    lora_fusing: str = "auto"
     max_side: int = MAX_SIDE
     live_preview: bool = True
     caption_model: str | None = None
@@ -49,6 +54,16 @@ class Settings:
     def presets_dir(self) -> Path:
         """The ready workflows shipped with the app (read-only)."""
         return PRESETS_DIR
+
+    @property
+    def shipped_styles_dir(self) -> Path:
+        """The styles shipped with the app (read-only); the user's own live in ``styles_dir``."""
+        return STYLES_DIR
+
+    @property
+    def lora_folders(self) -> tuple[Path, ...]:
+        """Where LoRAs are looked for: the user's folder, then in demo mode the demo LoRAs."""
+        return (self.loras_dir, self.cache_dir / "demo-loras") if self.demo else (self.loras_dir,)
 
     @property
     def demo_models_dir(self) -> Path:
@@ -65,6 +80,8 @@ class Settings:
             raise SettingsError(
                 f"memory strategy {self.memory!r} is unknown; use one of {', '.join(MEMORY_STRATEGIES)}"
             )
+        if self.lora_fusing not in LORA_FUSING:
+            raise SettingsError(f"LoRA fusing {self.lora_fusing!r} is unknown; use one of {', '.join(LORA_FUSING)}")
         if not 1 <= self.port <= 65535:
             raise SettingsError(f"port {self.port} is out of range 1-65535")
         if not MIN_SIDE <= self.max_side <= 4 * MAX_SIDE:
@@ -103,8 +120,18 @@ def _argument_parser(defaults: Settings) -> argparse.ArgumentParser:
     parser.add_argument(
         "--workflows-dir", type=Path, default=defaults.workflows_dir, help="where workflows are saved from the page"
     )
+    parser.add_argument("--loras-dir", type=Path, default=defaults.loras_dir, help="LoRA .safetensors files")
+    parser.add_argument(
+        "--styles-dir", type=Path, default=defaults.styles_dir, help="your own style files (.json, A1111 styles.csv)"
+    )
     parser.add_argument("--cache-dir", type=Path, default=defaults.cache_dir, help="demo models and other caches")
     parser.add_argument("--memory", choices=MEMORY_STRATEGIES, default=defaults.memory, help="memory strategy")
+    parser.add_argument(
+        "--lora-fusing",
+        choices=LORA_FUSING,
+        default=defaults.lora_fusing,
+        help="merge LoRAs into the weights: auto (once a set repeats), fused, unfused (default %(default)s)",
+    )
     parser.add_argument("--max-side", type=int, default=defaults.max_side, help="largest width/height allowed")
     parser.add_argument("--caption-model", default=defaults.caption_model, help="Florence-2 model (hub id or folder)")
     parser.add_argument("--translate-model", default=defaults.translate_model, help="MarianMT fr->en model")
@@ -149,8 +176,11 @@ def _from_environment(environ: Mapping[str, str]) -> tuple[Settings, str | None]
         models_dir=Path(environ.get("QPYT_MODELS_DIR") or base.models_dir),
         outputs_dir=Path(environ.get("QPYT_OUTPUTS_DIR") or base.outputs_dir),
         workflows_dir=Path(environ.get("QPYT_WORKFLOWS_DIR") or base.workflows_dir),
+        loras_dir=Path(environ.get("QPYT_LORAS_DIR") or base.loras_dir),
+        styles_dir=Path(environ.get("QPYT_STYLES_DIR") or base.styles_dir),
         cache_dir=Path(environ.get("QPYT_CACHE_DIR") or base.cache_dir),
         memory=environ.get("QPYT_MEMORY") or base.memory,
+        lora_fusing=environ.get("QPYT_LORA_FUSING") or base.lora_fusing,
         max_side=max_side,
         live_preview=flag("QPYT_LIVE_PREVIEW", base.live_preview),
         caption_model=environ.get("QPYT_CAPTION_MODEL") or None,

@@ -46,3 +46,65 @@ def seed_number(value: Any) -> int:
 def one_line(text: str) -> str:
     """A model's text as one clean line: control characters dropped, white space collapsed."""
     return " ".join(_CONTROL.sub("", text).split())
+
+
+MAX_LORAS = 8
+MAX_STYLES = 8
+LORA_WEIGHT_RANGE = (-2.0, 2.0)
+MAX_NAME_CHARS = 120
+LoraChoice = tuple[str, float]
+
+
+def lora_choices(label: str, value: Any) -> tuple[LoraChoice, ...]:
+    """LoRAs as ``(name, weight)`` pairs from a list of ``[name, weight]`` (or ``{"name", "weight"}``),
+    or from a text ``"name:0.8, other"``; names are not looked up here, only their form is checked."""
+    items = _listed(value)
+    if len(items) > MAX_LORAS:
+        raise InvalidInput(f"{label}: {len(items)} LoRAs at once; use {MAX_LORAS} or fewer.")
+    pairs = []
+    for item in items:
+        if isinstance(item, dict):
+            name, weight = item.get("name"), item.get("weight", 1.0)
+        elif isinstance(item, (list, tuple)) and len(item) in (1, 2):
+            name, weight = item[0], item[1] if len(item) == 2 else 1.0
+        elif isinstance(item, str):
+            name, _, weight = item.rpartition(":") if ":" in item else (item, "", 1.0)
+        else:
+            raise InvalidInput(f"{label}: write each LoRA as [name, weight], not {str(item)[:60]!r}.")
+        name = checked_name(label, name)
+        if isinstance(weight, bool):
+            raise InvalidInput(f"{label}: the weight of {name!r} must be a number, not {weight!r}.")
+        pairs.append((name, decimal_number(f"{label}: the weight of {name!r}", weight, *LORA_WEIGHT_RANGE)))
+    names = [name for name, _weight in pairs]
+    twice = next((name for name in names if names.count(name) > 1), None)
+    if twice is not None:
+        raise InvalidInput(f"{label}: {twice!r} is listed twice; give each LoRA once, with one weight.")
+    return tuple(pairs)
+
+
+def name_list(label: str, value: Any) -> tuple[str, ...]:
+    """Names (styles) from a list or a comma-separated text, in order, each once."""
+    names = [checked_name(label, item) for item in _listed(value)]
+    if len(names) > MAX_STYLES:
+        raise InvalidInput(f"{label}: {len(names)} at once; use {MAX_STYLES} or fewer.")
+    return tuple(dict.fromkeys(names))
+
+
+def checked_name(label: str, name: Any) -> str:
+    """A name as a user may give it: a short one-line text (it is looked up, never used as a path)."""
+    if not isinstance(name, str):
+        raise InvalidInput(f"{label}: a name must be a text, not {str(name)[:40]!r}.")
+    cleaned = name.strip()
+    if not cleaned or len(cleaned) > MAX_NAME_CHARS or _CONTROL.search(cleaned) or "\n" in cleaned:
+        raise InvalidInput(f"{label}: {cleaned[:60]!r} is not a name; use a name from the list.")
+    return cleaned
+
+
+def _listed(value: Any) -> list[Any]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [piece for piece in (part.strip() for part in value.split(",")) if piece]
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    raise InvalidInput(f"Expected a list, not {str(value)[:40]!r}.")

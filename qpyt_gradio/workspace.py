@@ -22,7 +22,9 @@ from qpyt_gradio.models.catalog import Catalog, ModelSpec, NotListed, hub_spec
 from qpyt_gradio.settings import Settings
 
 if TYPE_CHECKING:
+    from qpyt_gradio.loras.library import LoraLibrary
     from qpyt_gradio.models.registry import Registry
+    from qpyt_gradio.prompts.styles import StyleBook
 
 
 class JobBoard:
@@ -67,6 +69,8 @@ class Workspace:
     jobs: JobBoard = field(default_factory=JobBoard)
     _registry: Registry | None = None
     _registry_lock: threading.Lock = field(default_factory=threading.Lock)
+    _loras: LoraLibrary | None = None
+    _styles: StyleBook | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, outputs_dir: Path | None = None) -> Workspace:
@@ -128,7 +132,12 @@ class Workspace:
                 from qpyt_gradio.models.loading import load_pipeline
                 from qpyt_gradio.models.registry import Registry
 
-                registry = Registry(self.catalog, self.settings.memory, loader=with_demo_models(load_pipeline))
+                registry = Registry(
+                    self.catalog,
+                    self.settings.memory,
+                    loader=with_demo_models(load_pipeline),
+                    lora_fusing=self.settings.lora_fusing,
+                )
                 register_helpers(registry, self.settings)
                 self._registry = registry
             return self._registry
@@ -136,3 +145,30 @@ class Workspace:
     def registry_if_created(self) -> Registry | None:
         """The registry if something has used it already (the memory panel must not create it)."""
         return self._registry
+
+    @property
+    def loras(self) -> LoraLibrary:
+        """The LoRA folder (the demo LoRAs are built into theirs first, in demo mode)."""
+        with self._registry_lock:
+            if self._loras is None:
+                from qpyt_gradio.loras.library import LoraLibrary
+
+                if self.settings.demo:
+                    from qpyt_gradio.demo.models import ensure_demo_loras
+
+                    ensure_demo_loras(self.settings.lora_folders[-1])
+                self._loras = LoraLibrary(self.settings.lora_folders)
+            return self._loras
+
+    @property
+    def styles(self) -> StyleBook:
+        """The styles, shipped then the user's (read once; :meth:`reload_styles` reads them again)."""
+        if self._styles is None:
+            return self.reload_styles()
+        return self._styles
+
+    def reload_styles(self) -> StyleBook:
+        from qpyt_gradio.prompts.styles import load_styles
+
+        self._styles = load_styles([self.settings.shipped_styles_dir, self.settings.styles_dir])
+        return self._styles

@@ -110,6 +110,10 @@ def served_app(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path, demo_m
         str(outputs_dir),
         "--workflows-dir",
         str(work / "workflows"),
+        "--loras-dir",
+        str(work / "loras"),
+        "--styles-dir",
+        str(work / "styles"),
     ]
     log_path = work / "app.log"
     with log_path.open("w") as log:
@@ -122,6 +126,8 @@ def served_app(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path, demo_m
                 "outputs": outputs_dir,
                 "models": models_dir,
                 "workflows": work / "workflows",
+                "loras": work / "loras",
+                "styles": work / "styles",
                 "cache": cache_dir,
                 "log": log_path,
             }
@@ -134,7 +140,14 @@ def served_app(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path, demo_m
 def demo_settings(cache_dir: Path, tmp_path: Path):
     from qpyt_gradio.settings import Settings
 
-    return Settings(demo=True, cache_dir=cache_dir, models_dir=tmp_path / "models", outputs_dir=tmp_path / "outputs")
+    return Settings(
+        demo=True,
+        cache_dir=cache_dir,
+        models_dir=tmp_path / "models",
+        outputs_dir=tmp_path / "outputs",
+        loras_dir=tmp_path / "loras",
+        styles_dir=tmp_path / "styles",
+    )
 
 
 @pytest.fixture()

@@ -39,7 +39,10 @@ def generate(client, **values):
 def test_api_names_are_stable(client):
     parameters = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/generate"]["parameters"]
     names = [parameter["parameter_name"] for parameter in parameters]
-    assert names == ["prompt", "negative_prompt", "model", "width", "height", "steps", "guidance", "seed", "num_images"]
+    assert names == [
+        *("prompt", "negative_prompt", "model", "width", "height", "steps", "guidance", "seed", "num_images"),
+        *("loras", "styles"),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -20,15 +20,15 @@ from qpyt_gradio.metadata import read_parameters
 
 # The API's keyword names, in order, as the README documents them: they must not change.
 API_NAMES = {
-    "generate": "prompt negative_prompt model width height steps guidance seed num_images",
-    "img2img": "image prompt negative_prompt model strength steps guidance seed num_images",
+    "generate": "prompt negative_prompt model width height steps guidance seed num_images loras styles",
+    "img2img": "image prompt negative_prompt model strength steps guidance seed num_images loras styles",
     "inpaint": "image mask prompt negative_prompt model strength steps guidance seed num_images mask_blur only_masked "
-    "padding",
+    "padding loras styles",
     "outpaint": "image prompt negative_prompt model left top right bottom aspect fill overlap strength steps guidance "
-    "seed num_images",
-    "upscale": "image prompt negative_prompt model scale tile overlap strength steps guidance seed",
+    "seed num_images loras styles",
+    "upscale": "image prompt negative_prompt model scale tile overlap strength steps guidance seed loras styles",
     "remove_background": "image background_model output color alpha_matting",
-    "replace_background": "image prompt negative_prompt model background_model steps guidance seed",
+    "replace_background": "image prompt negative_prompt model background_model steps guidance seed loras styles",
     "vectorize": "image preset colormode filter_speckle color_precision layer_difference corner_threshold mode "
     "remove_background colors max_side force",
     "retouch": "image brightness contrast saturation sharpness warmth blur auto_levels denoise",

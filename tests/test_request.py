@@ -1,5 +1,7 @@
 """The Generate brick's request: declared checks name every bad value; the model fills what is left empty."""
 
+from dataclasses import replace
+
 import pytest
 
 from qpyt_gradio.bricks.generate import GenerateRequest
@@ -24,9 +26,10 @@ def request(**changes):
     return GenerateRequest(**values)
 
 
-def prepared(catalog, max_side=2048, model="demo-sdxl", **changes):
+def prepared(workspace, max_side=2048, model="demo-sdxl", **changes):
+    workspace = replace(workspace, settings=replace(workspace.settings, max_side=max_side))
     checked = check_request(request(model=model, **changes), {"max_side": max_side})
-    return prepare(checked, catalog.get(model), max_side)
+    return prepare(workspace, checked, workspace.catalog.get(model))
 
 
 @pytest.mark.parametrize(
@@ -53,17 +56,17 @@ def test_bad_values(changes, message):
         check_request(request(**changes), LIMITS)
 
 
-def test_sizes_are_snapped_to_the_engine_multiple_and_said(catalog):
-    flux = prepared(catalog, model="demo-flux", width=100, height=2047)
+def test_sizes_are_snapped_to_the_engine_multiple_and_said(workspace):
+    flux = prepared(workspace, model="demo-flux", width=100, height=2047)
     assert (flux.request.width, flux.request.height) == (96, 2048)
     assert any("Width 100 → 96" in note and "multiples of 16" in note for note in flux.notes)
-    assert prepared(catalog, width=100).request.width == 104
-    assert prepared(catalog, 2040, model="demo-flux", height=2040).request.height == 2032
+    assert prepared(workspace, width=100).request.width == 104
+    assert prepared(workspace, 2040, model="demo-flux", height=2040).request.height == 2032
 
 
-def test_values_left_empty_take_the_model_defaults(catalog):
-    decided = prepared(catalog, width=None, height=None, steps=None, guidance=None, model="demo-flux").request
-    defaults = catalog.get("demo-flux").defaults
+def test_values_left_empty_take_the_model_defaults(workspace):
+    decided = prepared(workspace, width=None, height=None, steps=None, guidance=None, model="demo-flux").request
+    defaults = workspace.catalog.get("demo-flux").defaults
     assert (decided.width, decided.height, decided.steps, decided.guidance) == (
         defaults.width,
         defaults.height,
@@ -73,15 +76,15 @@ def test_values_left_empty_take_the_model_defaults(catalog):
     assert check_request(request(steps="", guidance=""), LIMITS).steps is None
 
 
-def test_negative_prompt_dropped_where_the_engine_ignores_it(catalog):
-    flux = prepared(catalog, model="demo-flux", negative_prompt="blurry")
+def test_negative_prompt_dropped_where_the_engine_ignores_it(workspace):
+    flux = prepared(workspace, model="demo-flux", negative_prompt="blurry")
     assert flux.request.negative_prompt == ""
     assert any("takes no negative prompt" in note for note in flux.notes)
-    assert prepared(catalog, model="demo-sd3", negative_prompt="blurry").request.negative_prompt == "blurry"
+    assert prepared(workspace, model="demo-sd3", negative_prompt="blurry").request.negative_prompt == "blurry"
 
 
-def test_seeds(catalog):
-    assert prepared(catalog, seed=2**32 - 1, num_images=3).seeds == (2**32 - 1, 0, 1)
-    random_seeds = {prepared(catalog, seed=-1).request.seed for _ in range(5)}
+def test_seeds(workspace):
+    assert prepared(workspace, seed=2**32 - 1, num_images=3).seeds == (2**32 - 1, 0, 1)
+    random_seeds = {prepared(workspace, seed=-1).request.seed for _ in range(5)}
     assert len(random_seeds) > 1 and all(0 <= seed < 2**32 for seed in random_seeds)
-    assert prepared(catalog, seed=12.0, steps="4").request.seed == 12
+    assert prepared(workspace, seed=12.0, steps="4").request.seed == 12

@@ -26,11 +26,11 @@ class CaptionRequest:
 
 def run(workspace: Workspace, job: Job, request: CaptionRequest) -> Result:
     from qpyt_gradio.helpers.caption import caption  # torch, transformers: first use only
+    from qpyt_gradio.prompts.weighting import as_prompt_text
 
     described = caption(workspace.registry, request.image, request.task)
-    return Result(
-        Holds.TEXT, {"brick": "caption", "task": request.task, "notes": list(described.notes)}, text=described.text
-    )
+    parameters = {"brick": "caption", "task": request.task, "notes": list(described.notes)}
+    return Result(Holds.TEXT, parameters, text=as_prompt_text(described.text))
 
 
 BRICK = Brick(

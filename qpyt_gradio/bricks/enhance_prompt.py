@@ -46,6 +46,7 @@ def engine_family(workspace: Workspace, engine: str) -> str:
 
 def run(workspace: Workspace, job: Job, request: EnhancePromptRequest) -> Result:
     from qpyt_gradio.helpers.enhance import enhance  # torch, transformers: first use only
+    from qpyt_gradio.prompts.weighting import as_prompt_text
 
     family = engine_family(workspace, request.engine)
     chosen = job.choices.enhance_model
@@ -56,7 +57,7 @@ def run(workspace: Workspace, job: Job, request: EnhancePromptRequest) -> Result
         workspace.registry, request.text, family, request.creativity, request.seed, job.partial_text, job.cancel, kind
     )
     parameters = {"brick": "enhance_prompt", "engine": family, "enhancer": kind, "notes": []}
-    return Result(Holds.TEXT, parameters, text=text)
+    return Result(Holds.TEXT, parameters, text=as_prompt_text(text))
 
 
 BRICK = Brick(

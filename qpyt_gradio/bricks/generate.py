@@ -9,7 +9,6 @@ from qpyt_gradio.bricks import shared
 from qpyt_gradio.bricks.contract import Brick, Holds, Job, Result
 
 if TYPE_CHECKING:
-    from qpyt_gradio.generation.request import PreparedGeneration
     from qpyt_gradio.workspace import Workspace
 
 
@@ -24,32 +23,30 @@ class GenerateRequest:
     guidance: float | None = shared.guidance()
     seed: int = shared.seed()
     num_images: int = shared.num_images()
+    loras: tuple[tuple[str, float], ...] = shared.loras()
+    styles: tuple[str, ...] = shared.styles()
 
 
 def run(workspace: Workspace, job: Job, request: GenerateRequest) -> Result:
     from qpyt_gradio.generation.request import prepare  # torch and diffusers: first use only
     from qpyt_gradio.generation.txt2img import generate
 
-    prepared = prepare(request, workspace.model(request.model), workspace.max_side)
-    if job.choices.auto_translate:
-        prepared = _translated(workspace, prepared)
-        job = job.recording(prompt=prepared.request.prompt)
+    spec = workspace.model(request.model)
+    translated = _translated(workspace, request) if job.choices.auto_translate else request
+    prepared = prepare(workspace, translated, spec)
+    if translated.prompt != request.prompt:
+        note = f"Prompt translated from French: {translated.prompt}"
+        prepared = replace(prepared, source_prompt=request.prompt, notes=(*prepared.notes, note))
+        job = job.recording(prompt=translated.prompt)
     return generate(workspace, job, prepared)
 
 
-def _translated(workspace: Workspace, prepared: PreparedGeneration) -> PreparedGeneration:
-    """``prepared`` with its prompt in English when it was written in French."""
+def _translated(workspace: Workspace, request: GenerateRequest) -> GenerateRequest:
+    """``request`` with its prompt in English when it was written in French."""
     from qpyt_gradio.helpers.translate import translate
 
-    result = translate(workspace.registry, prepared.request.prompt)
-    if not result.translated:
-        return prepared
-    return replace(
-        prepared,
-        request=replace(prepared.request, prompt=result.text),
-        source_prompt=prepared.request.prompt,
-        notes=(*prepared.notes, f"Prompt translated from French: {result.text}"),
-    )
+    result = translate(workspace.registry, request.prompt)
+    return replace(request, prompt=result.text) if result.translated else request
 
 
 BRICK = Brick(

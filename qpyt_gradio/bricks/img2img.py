@@ -23,6 +23,8 @@ class Img2imgRequest:
     guidance: float | None = shared.guidance()
     seed: int = shared.seed()
     num_images: int = shared.num_images()
+    loras: tuple[tuple[str, float], ...] = shared.loras()
+    styles: tuple[str, ...] = shared.styles()
 
 
 def run(workspace: Workspace, job: Job, request: Img2imgRequest) -> Result:

@@ -30,6 +30,8 @@ class InpaintRequest:
         "Inpaint only the masked area", "work on a crop around the mask at the model's own resolution"
     )
     padding: int = params.whole("Padding", "pixels of context around the mask's crop", 32, 0, 1024, step=8)
+    loras: tuple[tuple[str, float], ...] = shared.loras()
+    styles: tuple[str, ...] = shared.styles()
 
 
 def inpainting(request: Any, **changes: Any) -> InpaintRequest:

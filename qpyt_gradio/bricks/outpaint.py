@@ -48,6 +48,8 @@ class OutpaintRequest:
     guidance: float | None = shared.guidance()
     seed: int = shared.seed()
     num_images: int = shared.num_images()
+    loras: tuple[tuple[str, float], ...] = shared.loras()
+    styles: tuple[str, ...] = shared.styles()
 
 
 def run(workspace: Workspace, job: Job, request: OutpaintRequest) -> Result:

@@ -16,9 +16,19 @@ from pathlib import Path
 from typing import Any, Literal
 
 from qpyt_gradio.errors import InvalidInput
-from qpyt_gradio.validation import MAX_PROMPT_CHARS, SEED_LIMIT, decimal_number, whole_number
+from qpyt_gradio.validation import (
+    LORA_WEIGHT_RANGE,
+    MAX_LORAS,
+    MAX_PROMPT_CHARS,
+    MAX_STYLES,
+    SEED_LIMIT,
+    decimal_number,
+    lora_choices,
+    name_list,
+    whole_number,
+)
 
-Kind = Literal["text", "whole", "number", "flag", "choice", "seed", "model", "file"]
+Kind = Literal["text", "whole", "number", "flag", "choice", "seed", "model", "file", "loras", "styles"]
 Feed = Literal["image", "mask", "text"]
 Bound = float | str | None
 _PARAM = "qpyt_param"
@@ -52,9 +62,14 @@ class Param:
             pieces.append(f"{low:g} to {high:g}")
         if self.choices:
             pieces.append("one of " + ", ".join(self.choices))
+        if self.kind == "loras":
+            low, high = LORA_WEIGHT_RANGE
+            pieces.append(f"a list of [name, weight], weights {low:g} to {high:g}, at most {MAX_LORAS}")
+        elif self.kind == "styles":
+            pieces.append(f"a list of style names, applied in order, at most {MAX_STYLES}")
         if self.kind == "file":
             pieces.append("an image file")
-        elif default not in (None, ""):
+        elif default not in (None, "", ()):
             pieces.append(f"default {default!r}")
         elif self.optional:
             pieces.append("empty for the default")
@@ -120,6 +135,16 @@ def image(label: str, help: str, *, feed: Feed = "image") -> Any:
     return _field(None, Param(label, help, "file", feed=feed))
 
 
+def loras() -> Any:
+    """The LoRAs a job applies, each with its weight (names from the LoRA folder)."""
+    return _field((), Param("LoRAs", "LoRAs from the LoRA folder with their weights", "loras"))
+
+
+def styles() -> Any:
+    """Styles wrapped around the prompt, in order (names from the style list)."""
+    return _field((), Param("Styles", "styles wrapped around the prompt, first one innermost", "styles"))
+
+
 def declared(request_type: type) -> list[Declared]:
     """The declared fields of a request type, in order."""
     return [
@@ -148,6 +173,10 @@ def check_value(param: Param, value: Any, limits: Mapping[str, float], fed: bool
         if not isinstance(value, bool):
             raise InvalidInput(f"{param.label} must be true or false, not {value!r}.")
         return value
+    if param.kind == "loras":
+        return lora_choices(param.label, value)
+    if param.kind == "styles":
+        return name_list(param.label, value)
     if param.kind == "file":
         if value is not None and not isinstance(value, (str, Path)):
             raise InvalidInput(f"{param.label} must be a file, not {value!r}.")

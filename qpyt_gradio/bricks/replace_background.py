@@ -27,6 +27,8 @@ class ReplaceBackgroundRequest:
     steps: int | None = shared.steps()
     guidance: float | None = shared.guidance()
     seed: int = shared.seed()
+    loras: tuple[tuple[str, float], ...] = shared.loras()
+    styles: tuple[str, ...] = shared.styles()
 
 
 def run(workspace: Workspace, job: Job, request: ReplaceBackgroundRequest) -> Result:

@@ -70,3 +70,11 @@ def strength(default: float) -> Any:
 
 def source_image(help: str = "the image to work on") -> Any:
     return params.image("Image", help)
+
+
+def loras() -> Any:
+    return params.loras()
+
+
+def styles() -> Any:
+    return params.styles()

@@ -25,6 +25,8 @@ class UpscaleRequest:
     steps: int | None = shared.steps()
     guidance: float | None = shared.guidance()
     seed: int = shared.seed("the seed of the first tile (tile n uses seed + n); -1 picks one")
+    loras: tuple[tuple[str, float], ...] = shared.loras()
+    styles: tuple[str, ...] = shared.styles()
 
 
 def run(workspace: Workspace, job: Job, request: UpscaleRequest) -> Result:

@@ -66,3 +66,17 @@ def with_demo_models(loader: Any) -> Any:
         return loader(spec, dtype)
 
     return load
+
+
+def ensure_demo_loras(folder: Path) -> None:
+    """Build the demo LoRAs into ``folder`` unless they are there already (each on a tiny engine)."""
+    from qpyt_gradio.demo.loras import DEMO_LORAS
+
+    families = {lora.family for lora in DEMO_LORAS if not (folder / f"{lora.name}.safetensors").is_file()}
+    if not families:
+        return
+    from qpyt_gradio.demo import pipelines
+    from qpyt_gradio.demo.loras import build_demo_loras
+
+    builders = {model.family: getattr(pipelines, model.builder) for model in DEMO_MODELS}
+    build_demo_loras(folder, {family: builders[family]() for family in families})

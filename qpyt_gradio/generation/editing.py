@@ -81,7 +81,7 @@ def fit_to_engine(image: Image.Image, spec: ModelSpec, max_side: int) -> tuple[I
 def check_edit(workspace: Workspace, request: Any, count: int | None = None) -> tuple[ModelSpec, Prompting]:
     """The model and the shared values of an edit; steps are raised so that the strength runs one at least."""
     spec = workspace.model(request.model)
-    shared = prompting(spec, request, count)
+    shared = prompting(workspace, spec, request, count)
     needed = math.ceil(1 / request.strength - 1e-9)
     if shared.steps * request.strength < 1:
         note = (
@@ -105,6 +105,9 @@ def edit_parameters(
         "width": source.image.width,
         "height": source.image.height,
         "source_sha256": source.sha256,
+        "loras": [list(pair) for pair in request.loras],
+        "styles": list(request.styles),
+        **shared.record(),
         **model_fields(spec, sampler, brick),
     }
 
@@ -116,13 +119,13 @@ def img2img(workspace: Workspace, job: Job, request: Any) -> Result:
     working, fit_notes = fit_to_engine(source.image, spec, workspace.max_side)
     width, height = working.size
     arguments = {
-        **prompt_arguments(spec, shared.prompt, shared.negative_prompt, shared.steps, shared.guidance, shared.seeds),
+        **prompt_arguments(spec, shared),
         "image": [working] * len(shared.seeds),
         "strength": request.strength,
         "width": width,
         "height": height,
     }
-    images, sampler = sample(workspace, job, Sampling(spec, "img2img", arguments, width, height))
+    images, sampler = sample(workspace, job, Sampling(spec, "img2img", arguments, width, height, loras=shared.loras))
     restored = [restore_size(image, source.image.size) for image in images]
     parameters = edit_parameters(request, spec, shared, source, sampler, "img2img")
     notes = (*shared.notes, *source.notes, *fit_notes)

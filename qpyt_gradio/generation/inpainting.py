@@ -147,14 +147,14 @@ def inpaint_source(
     area = region(source.image, alpha, spec, options, workspace.max_side)
     width, height = area.image.size
     arguments = {
-        **prompt_arguments(spec, shared.prompt, shared.negative_prompt, shared.steps, shared.guidance, shared.seeds),
+        **prompt_arguments(spec, shared),
         "image": [area.image] * len(shared.seeds),
         "mask_image": [area.mask] * len(shared.seeds),
         "strength": request.strength,
         "width": width,
         "height": height,
     }
-    images, sampler = sample(workspace, job, Sampling(spec, "inpaint", arguments, width, height))
+    images, sampler = sample(workspace, job, Sampling(spec, "inpaint", arguments, width, height, loras=shared.loras))
     results = [composite(source.image, image, area, alpha) for image in images]
     parameters = {
         **edit_parameters(request, spec, shared, source, sampler, brick),

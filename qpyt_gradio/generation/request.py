@@ -1,22 +1,30 @@
-"""What image bricks resolve from a checked request: the model's defaults, snapped sizes, seeds, notes.
+"""What image bricks resolve from a checked request: the texts the model sees, LoRAs, defaults, sizes, seeds.
 
-Ranges were checked where the request fields are declared; here values left empty take the
-model's defaults, sizes are snapped to the multiple the engine needs (saying so), and the
-seeds are picked.
+Ranges were checked where the request fields are declared; here the styles are wrapped around
+the prompt, ``<lora:…>`` tags are taken out of it, the LoRAs are checked against the model's
+family, values left empty take the model's defaults, sizes are snapped to the multiple the
+engine needs (saying so), and the seeds are picked. Nothing is loaded yet.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from qpyt_gradio.loras.selection import AdapterUse, adapter_uses, merged
 from qpyt_gradio.models.catalog import ModelSpec
+from qpyt_gradio.prompts.styles import styled_prompt
+from qpyt_gradio.prompts.weighting import for_engine
 from qpyt_gradio.validation import SEED_LIMIT, seed_number
+
+if TYPE_CHECKING:
+    from qpyt_gradio.workspace import Workspace
 
 
 @dataclass(frozen=True)
 class Prompting:
-    """The values every image brick shares: prompts, steps, guidance, one seed per image, notes."""
+    """The values every image brick shares: the prompts as written and as the model sees them (styles
+    applied, LoRA tags out), the LoRAs, steps, guidance, one seed per image, notes."""
 
     prompt: str
     negative_prompt: str
@@ -24,22 +32,43 @@ class Prompting:
     guidance: float
     seeds: tuple[int, ...]
     notes: tuple[str, ...]
+    model_prompt: str = ""
+    model_negative: str = ""
+    loras: tuple[AdapterUse, ...] = ()
+
+    def record(self) -> dict[str, Any]:
+        """What outputs record beyond the request: the LoRA files used and the styled prompts."""
+        recorded: dict[str, Any] = {"lora_files": [use.record() for use in self.loras]}
+        if self.model_prompt != self.prompt:
+            recorded["model_prompt"] = self.model_prompt
+        if self.model_negative != self.negative_prompt:
+            recorded["model_negative_prompt"] = self.model_negative
+        return recorded
 
 
-def prompting(spec: ModelSpec, request: Any, count: int | None = None) -> Prompting:
+def prompting(workspace: Workspace, spec: ModelSpec, request: Any, count: int | None = None) -> Prompting:
     """The shared values of ``request`` for ``spec``'s engine; ``count`` images (default: the request's)."""
     engine, defaults = spec.engine, spec.defaults
     notes: list[str] = []
-    negative = request.negative_prompt
-    if negative and not engine.negative_prompt:
-        notes.append(f"{engine.label} takes no negative prompt: it was ignored.")
-        negative = ""
+    styled, tagged = styled_prompt(workspace.styles, request.prompt, request.negative_prompt, request.styles)
+    negative, model_negative = request.negative_prompt, styled.negative_prompt
+    if model_negative and not engine.negative_prompt:
+        if negative:
+            notes.append(f"{engine.label} takes no negative prompt: it was ignored.")
+        negative = model_negative = ""
+    model_prompt, weighting_notes = for_engine(spec.family, styled.prompt)
+    model_negative, negative_notes = for_engine(spec.family, model_negative)
+    notes += dict.fromkeys((*weighting_notes, *negative_notes))
+    choices = merged(request.loras, styled.loras, tagged)
+    loras = adapter_uses(workspace.loras, choices, spec.family, spec.name) if choices else ()
     count = count if count is not None else request.num_images
     first = seed_number(request.seed)
     seeds = tuple((first + index) % SEED_LIMIT for index in range(count))
     steps = defaults.steps if request.steps is None else request.steps
     guidance = defaults.guidance if request.guidance is None else request.guidance
-    return Prompting(request.prompt, negative, steps, guidance, seeds, tuple(notes))
+    return Prompting(
+        request.prompt, negative, steps, guidance, seeds, tuple(notes), model_prompt, model_negative, loras
+    )
 
 
 @dataclass(frozen=True)
@@ -49,9 +78,13 @@ class PreparedGeneration:
 
     request: Any
     spec: ModelSpec
-    seeds: tuple[int, ...]
+    shared: Prompting
     notes: tuple[str, ...]
     source_prompt: str | None = None
+
+    @property
+    def seeds(self) -> tuple[int, ...]:
+        return self.shared.seeds
 
 
 def _snap(name: str, value: int, multiple: int, high: int, engine_label: str, notes: list[str]) -> int:
@@ -62,10 +95,10 @@ def _snap(name: str, value: int, multiple: int, high: int, engine_label: str, no
     return snapped
 
 
-def prepare(request: Any, spec: ModelSpec, max_side: int) -> PreparedGeneration:
-    """``request`` (checked) with the model's defaults, snapped sizes and its seeds."""
-    engine = spec.engine
-    shared = prompting(spec, request)
+def prepare(workspace: Workspace, request: Any, spec: ModelSpec) -> PreparedGeneration:
+    """``request`` (checked) with the model's defaults, snapped sizes, its seeds and LoRAs."""
+    engine, max_side = spec.engine, workspace.max_side
+    shared = prompting(workspace, spec, request)
     notes = list(shared.notes)
     width = spec.defaults.width if request.width is None else request.width
     height = spec.defaults.height if request.height is None else request.height
@@ -81,4 +114,4 @@ def prepare(request: Any, spec: ModelSpec, max_side: int) -> PreparedGeneration:
         guidance=shared.guidance,
         seed=shared.seeds[0],
     )
-    return PreparedGeneration(decided, spec, shared.seeds, tuple(notes))
+    return PreparedGeneration(decided, spec, shared, tuple(notes))

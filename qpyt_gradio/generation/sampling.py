@@ -21,6 +21,8 @@ from qpyt_gradio.bricks.contract import Job
 from qpyt_gradio.engines import Task
 from qpyt_gradio.errors import GenerationCancelled, InvalidInput
 from qpyt_gradio.generation.preview import LatentPreviewer
+from qpyt_gradio.generation.request import Prompting
+from qpyt_gradio.loras.selection import AdapterUse
 from qpyt_gradio.metadata import sampler_name
 from qpyt_gradio.models.catalog import ModelSpec
 from qpyt_gradio.models.memory import free_memory
@@ -40,22 +42,23 @@ class Sampling:
     width: int
     height: int
     vae_tiling: bool = False
+    loras: tuple[AdapterUse, ...] = ()
 
 
-def prompt_arguments(
-    spec: ModelSpec, prompt: str, negative_prompt: str, steps: int, guidance: float, seeds: Sequence[int]
-) -> dict[str, Any]:
-    """The keyword arguments every task shares: prompts, steps, guidance, one generator per image."""
+def prompt_arguments(spec: ModelSpec, shared: Prompting, seeds: Sequence[int] | None = None) -> dict[str, Any]:
+    """The keyword arguments every task shares: the prompts as the model sees them, steps, guidance,
+    one generator per image (per seed of ``seeds``, default the shared ones)."""
+    seeds = shared.seeds if seeds is None else seeds
     arguments: dict[str, Any] = {
-        "prompt": prompt,
-        "num_inference_steps": steps,
-        "guidance_scale": guidance,
+        "prompt": shared.model_prompt,
+        "num_inference_steps": shared.steps,
+        "guidance_scale": shared.guidance,
         "num_images_per_prompt": len(seeds),
         "generator": [torch.Generator("cpu").manual_seed(seed) for seed in seeds],
         **spec.engine_variant.call_kwargs,
     }
-    if negative_prompt:
-        arguments["negative_prompt"] = negative_prompt
+    if shared.model_negative:
+        arguments["negative_prompt"] = shared.model_negative
     return arguments
 
 
@@ -79,11 +82,13 @@ def sample(workspace: Workspace, job: Job, sampling: Sampling, progress: bool = 
 
 def _call(workspace: Workspace, job: Job, sampling: Sampling, progress: bool) -> tuple[list[Image.Image], str]:
     registry = workspace.registry
-    with registry.image_job(sampling.spec, sampling.task, vae_tiling=sampling.vae_tiling) as loaded:
+    spec = sampling.spec
+    with registry.image_job(spec, sampling.task, sampling.vae_tiling, sampling.loras) as loaded:
         callback = _step_callback(loaded, job, sampling, progress)
         with torch.inference_mode():
             pipeline = loaded.pipeline
-            images = pipeline(**accepted(pipeline, sampling.arguments), callback_on_step_end=callback).images
+            arguments = with_prompt_embeddings(pipeline, spec.family, accepted(pipeline, sampling.arguments))
+            images = pipeline(**arguments, callback_on_step_end=callback).images
         return images, sampler_name(type(pipeline.scheduler).__name__)
 
 
@@ -91,6 +96,19 @@ def accepted(pipeline: Any, arguments: dict[str, Any]) -> dict[str, Any]:
     """``arguments`` without width and height for pipelines that take the size from their image."""
     parameters = inspect.signature(type(pipeline).__call__).parameters
     return {key: value for key, value in arguments.items() if key not in ("width", "height") or key in parameters}
+
+
+def with_prompt_embeddings(pipeline: Any, family: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """``arguments`` with the prompts replaced by their embeddings when they use weights, ``BREAK``, or
+    are longer than the CLIP window; plain prompts go to diffusers as they are (its own pixels)."""
+    from qpyt_gradio.prompts.encoding import needs_embeddings, prompt_embeddings
+
+    prompt, negative = arguments.get("prompt"), arguments.get("negative_prompt", "")
+    if prompt is None or not needs_embeddings(pipeline, family, prompt, negative):
+        return arguments
+    rest = {key: value for key, value in arguments.items() if key not in ("prompt", "negative_prompt")}
+    length = arguments.get("max_sequence_length")
+    return {**rest, **prompt_embeddings(pipeline, family, prompt, negative or None, max_sequence_length=length)}
 
 
 def _step_callback(loaded: ImageJob, job: Job, sampling: Sampling, progress: bool) -> Callable[..., dict[str, Any]]:

@@ -17,18 +17,16 @@ if TYPE_CHECKING:
 def call_arguments(prepared: PreparedGeneration) -> dict[str, Any]:
     """Keyword arguments of the diffusers call for ``prepared`` (no callbacks)."""
     request = prepared.request
-    shared = prompt_arguments(
-        prepared.spec, request.prompt, request.negative_prompt, request.steps, request.guidance, prepared.seeds
-    )
-    return {**shared, "width": request.width, "height": request.height}
+    return {**prompt_arguments(prepared.spec, prepared.shared), "width": request.width, "height": request.height}
 
 
 def generate(workspace: Workspace, job: Job, prepared: PreparedGeneration) -> Result:
     """Sample, then save every image with its parameters; returns paths and parameters used."""
     request = prepared.request
-    sampling = Sampling(prepared.spec, "txt2img", call_arguments(prepared), request.width, request.height)
+    arguments = call_arguments(prepared)
+    sampling = Sampling(prepared.spec, "txt2img", arguments, request.width, request.height, loras=prepared.shared.loras)
     images, sampler = sample(workspace, job, sampling)
-    parameters = {**asdict(request), **model_fields(prepared.spec, sampler, "generate")}
+    parameters = {**asdict(request), **prepared.shared.record(), **model_fields(prepared.spec, sampler, "generate")}
     if prepared.source_prompt:
         parameters["source_prompt"] = prepared.source_prompt
     return save_images(workspace, job, images, prepared.seeds, parameters, prepared.notes)

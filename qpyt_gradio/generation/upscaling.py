@@ -105,13 +105,13 @@ def upscale(workspace: Workspace, job: Job, request: Any) -> Result:
         piece = Image.fromarray(canvas[top : top + tile_h, left : left + tile_w])
         seed = (shared.seeds[0] + index) % SEED_LIMIT
         arguments = {
-            **prompt_arguments(spec, shared.prompt, shared.negative_prompt, shared.steps, shared.guidance, [seed]),
+            **prompt_arguments(spec, shared, [seed]),
             "image": piece,
             "strength": request.strength,
             "width": tile_w,
             "height": tile_h,
         }
-        tiling = Sampling(spec, "img2img", arguments, tile_w, tile_h, vae_tiling=True)
+        tiling = Sampling(spec, "img2img", arguments, tile_w, tile_h, vae_tiling=True, loras=shared.loras)
         (redrawn,), sampler = sample(workspace, job, tiling, progress=False)
         weight = np.outer(tile_weights(rows, row, tile_h), tile_weights(columns, column, tile_w))[..., None]
         blended[top : top + tile_h, left : left + tile_w] += np.asarray(redrawn, dtype=np.float32) * weight

@@ -3,7 +3,8 @@
 The prompt is cut into protected pieces — ``(word:1.2)`` and other parentheses, ``[...]``,
 ``<lora:name:0.8>`` and other angle tags, ``BREAK`` — and text pieces. Only the text is
 translated, sentence by sentence (so long prompts fit the model), and everything is put back
-in its place with its original spacing. Text that is not French comes back unchanged.
+in its place with its original spacing. Brackets the translation itself writes are escaped
+(as ``\\(``), so they stay text rather than becoming weights. Text that is not French comes back unchanged.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from qpyt_gradio.validation import one_line
 PROTECTED = re.compile(r"<[^<>\n]*>|\[[^\[\]\n]*\]|\([^()\n]*\)|\bBREAK\b")
 SENTENCE_BREAK = re.compile(r"((?<=[.!?;])\s+|\n+)")
 HAS_LETTERS = re.compile(r"[^\W\d_]")
+BRACKET = re.compile(r"([()\[\]])")
 MAX_TOKENS = 512
 
 
@@ -71,7 +73,7 @@ def translate(registry: Registry, text: str) -> Translation:
     sources = [piece for piece, translatable in cut if translatable]
     with registry.helper("translate") as helper:
         results = iter(_translate_batch(helper.model, helper.processor, sources))
-    joined = "".join(next(results) if translatable else piece for piece, translatable in cut)
+    joined = "".join(BRACKET.sub(r"\\\1", next(results)) if translatable else piece for piece, translatable in cut)
     return Translation(joined, "Translated from French.", True)
 
 

@@ -6,6 +6,8 @@
   with ``from_pipe`` and share its weights.
 * Helpers (captioning, translation, prompt enhancement, background removal...) are loaded
   lazily and released before any image pipeline runs; memory is freed at each shift.
+* LoRAs are adapters of the resident pipeline (see :mod:`qpyt_gradio.models.adapters`): loaded
+  once per file, re-weighted without reading it again, dropped with their pipeline.
 * One lock serialises jobs, so two requests never fight over the GPU.
 """
 
@@ -15,13 +17,15 @@ import contextlib
 import threading
 import weakref
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 
 from qpyt_gradio.engines import Task
+from qpyt_gradio.loras.selection import AdapterUse
+from qpyt_gradio.models.adapters import Adapters
 from qpyt_gradio.models.catalog import Catalog, ModelSpec
 from qpyt_gradio.models.loading import derive_pipeline, load_pipeline
 from qpyt_gradio.models.memory import (
@@ -68,6 +72,7 @@ class _Resident:
     spec: ModelSpec
     decision: Decision
     pipelines: dict[Task, Any]
+    adapters: Adapters
     active_task: Task = "txt2img"
     attachments: dict[str, Any] = field(default_factory=dict)
 
@@ -97,11 +102,13 @@ class Registry:
         requested_strategy: str = "auto",
         device: DeviceInfo | None = None,
         loader: PipelineLoader = load_pipeline,
+        lora_fusing: str = "auto",
     ) -> None:
         self.catalog = catalog
         self.requested_strategy = requested_strategy
         self._device = device
         self._loader = loader
+        self.lora_fusing = lora_fusing
         self._lock = threading.RLock()
         self._resident: _Resident | None = None
         self._helper_specs: dict[str, HelperSpec] = {}
@@ -119,17 +126,25 @@ class Registry:
     # ------------------------------------------------------------------ image pipelines
 
     @contextlib.contextmanager
-    def image_job(self, model: ModelSpec | str, task: Task = "txt2img", vae_tiling: bool = False) -> Iterator[ImageJob]:
+    def image_job(
+        self,
+        model: ModelSpec | str,
+        task: Task = "txt2img",
+        vae_tiling: bool = False,
+        loras: Sequence[AdapterUse] = (),
+    ) -> Iterator[ImageJob]:
         """Hold the lock and yield the ready pipeline of ``model`` (a spec, or a name in the catalog) for ``task``.
 
         Helpers are released (and memory freed) first; the model is loaded only if it is not
-        already the resident one. ``vae_tiling`` decodes in tiles for this job (large images).
+        already the resident one. ``vae_tiling`` decodes in tiles for this job (large images);
+        ``loras`` are the adapters active for this job (any others are removed).
         """
         spec = model if isinstance(model, ModelSpec) else self.catalog.get(model)
         with self._lock:
             self._shift("image")
             self.release_helpers()
             resident = self._ensure_resident(spec)
+            resident.adapters.apply(resident.pipelines["txt2img"], loras, spec.name)
             pipeline = self._pipeline_for(resident, task)
             tiled = vae_tiling and not resident.decision.vae_tiling and getattr(pipeline, "vae", None) is not None
             if tiled:
@@ -156,7 +171,8 @@ class Registry:
             del pipeline
             free_memory()
             raise
-        self._resident = _Resident(spec, decision, {"txt2img": pipeline})
+        fusable = decision.strategy in (Strategy.GPU, Strategy.CPU, Strategy.MODEL_OFFLOAD)
+        self._resident = _Resident(spec, decision, {"txt2img": pipeline}, Adapters(self.lora_fusing, fusable))
         return self._resident
 
     def _decide(self, spec: ModelSpec, pipeline: Any) -> Decision:
@@ -193,6 +209,11 @@ class Registry:
             if requested != self.requested_strategy:
                 self.requested_strategy = requested
                 self.release_image_pipeline()
+
+    def adapter_file_reads(self) -> int:
+        """LoRA files read into the resident pipeline since it was loaded."""
+        resident = self._resident
+        return 0 if resident is None else resident.adapters.file_reads
 
     def live_pipeline_count(self) -> int:
         """Image pipelines (variants included) still alive in this process, after a garbage collection."""
@@ -261,6 +282,7 @@ class Registry:
                 )
                 size = sum(module_bytes(module) for module in _modules(base))
                 rows.append(ResidentModel(resident.spec.name, "image pipeline", placement, size))
+                rows += [ResidentModel(name, "LoRA", state, size) for name, state, size in resident.adapters.report()]
         for kind, model in list(self._helpers.items()):
             label = self._helper_specs[kind].label
             if hasattr(model, "resident_bytes"):

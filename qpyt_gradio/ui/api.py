@@ -42,6 +42,8 @@ def hidden_field(item: Declared) -> gr.components.Component:
         return gr.Checkbox(default, visible=False)
     if kind in ("whole", "number", "seed"):
         return gr.Number(default, visible=False)
+    if kind in ("loras", "styles"):
+        return gr.JSON(list(default), visible=False)
     return gr.Textbox("" if default is None else str(default), visible=False)
 
 
@@ -119,3 +121,43 @@ def workflow_endpoint(workspace: Workspace) -> None:
     inputs = [gr.Textbox(visible=False), gr.File(visible=False, file_count="multiple", type="filepath")]
     outputs = [gr.File(visible=False, file_count="multiple"), gr.JSON(visible=False)]
     endpoint(handler, inputs, outputs, "run_workflow")
+
+
+def listing_endpoints(workspace: Workspace) -> None:
+    """``/loras`` and ``/styles``: what the LoRA folder and the style files hold."""
+
+    def loras(rescan: bool = False) -> list[dict[str, Any]]:
+        """List the LoRAs of the LoRA folder with what their files say.
+
+        Args:
+            rescan: read the folder again first (true or false).
+
+        Returns:
+            one entry per file: name, family (sdxl, flux, sd3 or null), format, rank, bytes, trigger words,
+            title, preview file, whether it can be used, and why not.
+        """
+        if not isinstance(rescan, bool):
+            raise gr.Error(f"rescan must be true or false, not {rescan!r}.")
+        if rescan:
+            workspace.loras.scan()
+        return [item.summary() for item in workspace.loras.files()]
+
+    def styles() -> dict[str, Any]:
+        """List the styles, the style files read again: name, category, prompt and negative prompt (with
+        {prompt} where the prompt goes), LoRAs; and the style files or entries that could not be read.
+
+        Returns:
+            {"styles": [...], "problems": [...]}.
+        """
+        book = workspace.reload_styles()
+        listed = [
+            {
+                **{key: getattr(style, key) for key in ("name", "category", "prompt", "negative_prompt", "source")},
+                "loras": [list(pair) for pair in style.loras],
+            }
+            for style in book.styles.values()
+        ]
+        return {"styles": listed, "problems": list(book.problems)}
+
+    gr.Button(visible=False).click(loras, gr.Checkbox(False, visible=False), gr.JSON(visible=False), api_name="loras")
+    gr.Button(visible=False).click(styles, None, gr.JSON(visible=False), api_name="styles")

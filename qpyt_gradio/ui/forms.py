@@ -19,6 +19,33 @@ from qpyt_gradio.workspace import Workspace
 Adapt = Callable[[dict[str, Any]], dict[str, Any]]
 
 SLIDER_MAX_SPAN = 8192
+LORA_SLOT = "lora_slot_{index}_{part}"
+"""Input names of the LoRA slots of a tab (name, weight); they make the request's ``loras`` field."""
+SLOT_PREFIX = "lora_slot_"
+
+
+def gathered_loras(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with the LoRA slots' names and weights as one ``loras`` list (empty slots left out)."""
+    slots = [key for key in values if key.startswith(SLOT_PREFIX) and key.endswith("_name")]
+    if not slots:
+        return values
+    rest = {key: value for key, value in values.items() if not key.startswith(SLOT_PREFIX)}
+    chosen = [[values[key], values[key.removesuffix("name") + "weight"]] for key in slots if values[key]]
+    return {**rest, "loras": chosen}
+
+
+def spread_loras(values: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
+    """The inverse of :func:`gathered_loras` for the slot inputs among ``names``: a recalled ``loras``
+    list filled into the slots, the slots beyond it emptied."""
+    slots = [key for key in names if key.startswith(SLOT_PREFIX) and key.endswith("_name")]
+    if "loras" not in values or not slots:
+        return values
+    pairs = [list(pair) for pair in values["loras"]][: len(slots)]
+    filled = {}
+    for index, key in enumerate(slots):
+        name, weight = pairs[index] if index < len(pairs) else ("", 1.0)
+        filled[key], filled[key.removesuffix("name") + "weight"] = name, weight
+    return {**values, **filled}
 
 
 def control(
@@ -59,6 +86,12 @@ def control(
         )
     if param.kind == "seed":
         return gr.Number(value, label=label, precision=0, minimum=-1, **options)
+    if param.kind == "styles":
+        names = list(workspace.styles.styles)
+        return gr.Dropdown(names, value=list(value), multiselect=True, allow_custom_value=True, label=label, **options)
+    if param.kind == "loras":
+        text = value if isinstance(value, str) else ", ".join(f"{name}:{weight:g}" for name, weight in value)
+        return gr.Textbox(text, label=f"{label} (name:weight, …)", **options)
     low, high = param.bounds(workspace.limits)
     whole = param.kind == "whole"
     if value is None or high - low > SLIDER_MAX_SPAN:
@@ -97,4 +130,5 @@ class BrickForm:
     adapt: Adapt | None = None
 
     def request(self, values: dict[str, Any]) -> Any:
+        values = gathered_loras(values)
         return request_from(self.brick.request, self.adapt(values) if self.adapt else values)

@@ -14,7 +14,7 @@ from qpyt_gradio import __version__
 from qpyt_gradio.bricks.contract import Brick, Holds
 from qpyt_gradio.bricks.table import BRICKS
 from qpyt_gradio.ui import assets
-from qpyt_gradio.ui.api import brick_endpoint, workflow_endpoint
+from qpyt_gradio.ui.api import brick_endpoint, listing_endpoints, workflow_endpoint
 from qpyt_gradio.ui.forms import BrickForm, control
 from qpyt_gradio.ui.panels import Panel, SvgPanel, TextPanel, hidden_panel
 from qpyt_gradio.ui.parts import PageParts
@@ -27,6 +27,7 @@ from qpyt_gradio.ui.tabs.edit_controls import source_image
 from qpyt_gradio.ui.tabs.generate import build_generate
 from qpyt_gradio.ui.tabs.img2img import build_img2img
 from qpyt_gradio.ui.tabs.inpaint import build_inpaint
+from qpyt_gradio.ui.tabs.loras import build_loras
 from qpyt_gradio.ui.tabs.outpaint import build_outpaint
 from qpyt_gradio.ui.tabs.prompt_tools import build_prompt_tools
 from qpyt_gradio.ui.tabs.retouch import build_retouch
@@ -56,7 +57,8 @@ DEMO_BANNER = (
 
 
 def tabs_in_order() -> list[tuple[str, str, TabBuilder]]:
-    """(tab id, label, builder) for every tab of the brick table, in table order, then the Workflow tab.
+    """(tab id, label, builder) for every tab of the brick table, in table order, then the LoRAs & styles
+    tab (after every prompt box, whose pickers it refreshes) and the Workflow tab.
 
     A tab with no builder of its own shows its brick's fields as a form."""
     tabs: dict[str, tuple[str, str, TabBuilder]] = {}
@@ -64,7 +66,11 @@ def tabs_in_order() -> list[tuple[str, str, TabBuilder]]:
         if brick.tab not in tabs:
             builder = TAB_BUILDERS.get(brick.tab) or _form_tab(brick)
             tabs[brick.tab] = (brick.tab, TAB_LABELS.get(brick.tab, brick.label), builder)
-    return [*tabs.values(), ("workflow", TAB_LABELS["workflow"], build_workflow)]
+    return [
+        *tabs.values(),
+        ("loras", TAB_LABELS["loras"], build_loras),
+        ("workflow", TAB_LABELS["workflow"], build_workflow),
+    ]
 
 
 def _form_tab(brick: Brick) -> TabBuilder:
@@ -121,7 +127,7 @@ def build_app(workspace: Workspace) -> gr.Blocks:
                 elem_id="qpyt-history",
             )
             parts = PageParts(app, sidebar, sidebar.choices, history, gr.State([]), gr.State(new_draft()), gr.State(0))
-            with gr.Tabs() as parts.tabs:
+            with gr.Tabs(overflow_behavior="wrap") as parts.tabs:
                 for key, label, build in tabs_in_order():
                     with gr.Tab(label, id=key):
                         build(workspace, parts)
@@ -131,6 +137,7 @@ def build_app(workspace: Workspace) -> gr.Blocks:
         for brick in BRICKS.values():
             brick_endpoint(workspace, brick, hidden_panel(brick))
         workflow_endpoint(workspace)
+        listing_endpoints(workspace)
     return app
 
 

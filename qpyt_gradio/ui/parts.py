@@ -14,7 +14,8 @@ from qpyt_gradio.ui.sidebar import Sidebar
 class PageParts:
     """Shared components: the page itself, the sidebar, the session's choices (kept in the browser), the session
     gallery and its paths, the Workflow tab's draft, the tabs, the Generate prompt, the image
-    inputs other tabs can send to, and the send buttons to wire once every tab exists."""
+    inputs other tabs can send to, the send buttons to wire once every tab exists, and the LoRA and
+    style pickers that a rescan refreshes."""
 
     app: gr.Blocks
     sidebar: Sidebar
@@ -27,3 +28,5 @@ class PageParts:
     prompt: gr.Textbox | None = None
     targets: dict[str, tuple[str, Any]] = field(default_factory=dict)
     sends: list[tuple[gr.Button, gr.Gallery, gr.State, str]] = field(default_factory=list)
+    lora_pickers: list[gr.Dropdown] = field(default_factory=list)
+    style_pickers: list[gr.Dropdown] = field(default_factory=list)

@@ -11,7 +11,7 @@ from qpyt_gradio.errors import InvalidInput
 from qpyt_gradio.metadata import read_parameters
 from qpyt_gradio.models.catalog import Catalog
 
-RECALLED = ("prompt", "negative_prompt", "model", "width", "height", "steps", "guidance", "seed")
+RECALLED = ("prompt", "negative_prompt", "model", "width", "height", "steps", "guidance", "seed", "styles", "loras")
 
 
 def recall_from_image(path: Path, catalog: Catalog) -> tuple[dict[str, Any], str]:

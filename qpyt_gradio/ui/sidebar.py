@@ -32,7 +32,7 @@ class Sidebar:
         return [self.memory_table, self.device]
 
 
-def _size(count: int) -> str:
+def size_text(count: int) -> str:
     for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
         if count >= scale:
             return f"{count / scale:.1f} {unit}"
@@ -44,11 +44,11 @@ def memory_panel(workspace: Workspace) -> tuple[list[list[str]], str]:
     registry = workspace.registry_if_created()
     if registry is None:
         return [], "Nothing loaded yet; the device is probed at the first generation."
-    rows = [[f"{row.name} ({row.role})", row.placement, _size(row.bytes)] for row in registry.report()]
+    rows = [[f"{row.name} ({row.role})", row.placement, size_text(row.bytes)] for row in registry.report()]
     device = registry.device
     line = f"**{device.name}**"
     if device.kind == "cuda":
-        line += f" · {_size(device.total_bytes)} VRAM"
+        line += f" · {size_text(device.total_bytes)} VRAM"
     line += f" · strategy: {registry.requested_strategy}"
     return rows, line
 

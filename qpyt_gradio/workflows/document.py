@@ -85,12 +85,12 @@ class Workflow:
 
 
 def document_of(name: str, steps: list[dict[str, Any]], description: str = "") -> dict[str, Any]:
-    """A workflow document of the current version."""
+    """A workflow document of the current version, in JSON's own shapes (lists, not tuples)."""
     document: dict[str, Any] = {"version": VERSION, "name": name}
     if description:
         document["description"] = description
     document["steps"] = steps
-    return document
+    return json.loads(json.dumps(document))
 
 
 def parse_text(text: str | bytes) -> Any:

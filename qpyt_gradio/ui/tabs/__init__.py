@@ -10,5 +10,6 @@ TAB_LABELS = {
     "vectorize": "Vectorize",
     "retouch": "Retouch",
     "prompt-tools": "Prompt tools",
+    "loras": "LoRAs",
     "workflow": "Workflow",
 }

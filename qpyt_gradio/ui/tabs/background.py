@@ -9,6 +9,7 @@ from qpyt_gradio.bricks import remove_background, replace_background
 from qpyt_gradio.bricks.params import declaration
 from qpyt_gradio.ui.forms import BrickForm, control, controls
 from qpyt_gradio.ui.parts import PageParts
+from qpyt_gradio.ui.prompt_extras import prompt_extras
 from qpyt_gradio.ui.running import result_area, wire_brick, wire_image_brick, wire_result
 from qpyt_gradio.ui.send import send_bar
 from qpyt_gradio.ui.tabs.edit_controls import source_image
@@ -43,6 +44,7 @@ def build_background(workspace: Workspace, parts: PageParts) -> None:
                     elem_id="qpyt-background-prompt",
                 )
                 negative = control(workspace, declaration(replacing, "negative_prompt"))
+                extras = prompt_extras(workspace, parts, "background", prompt, negative)
                 with gr.Row():
                     sampling = controls(
                         workspace,
@@ -69,6 +71,7 @@ def build_background(workspace: Workspace, parts: PageParts) -> None:
             "model": parts.sidebar.model,
             "background_model": model,
             **sampling,
+            **extras,
         },
     )
     replaced = wire_brick(workspace, parts, replacement, replace, area.panel)

@@ -1,5 +1,5 @@
-"""What the editing tabs share: the source image input, and the prompt, strength, steps, guidance,
-seed and image-count controls (built from the brick's declared fields)."""
+"""What the editing tabs share: the source image input, and the prompt, styles and LoRAs, strength,
+steps, guidance, seed and image-count controls (built from the brick's declared fields)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from qpyt_gradio.ui.api import PRIVATE
 from qpyt_gradio.ui.errors import user_errors
 from qpyt_gradio.ui.forms import control
 from qpyt_gradio.ui.parts import PageParts
+from qpyt_gradio.ui.prompt_extras import prompt_extras
 from qpyt_gradio.workspace import Workspace
 
 SAMPLING = ("strength", "steps", "guidance")
@@ -32,6 +33,7 @@ def edit_controls(workspace: Workspace, parts: PageParts, request_type: type, ke
         "negative_prompt": make("negative_prompt", elem_id=f"qpyt-{key}-negative"),
         "model": parts.sidebar.model,
     }
+    shown.update(prompt_extras(workspace, parts, key, shown["prompt"], shown["negative_prompt"]))
     with gr.Row():
         shown.update({name: make(name) for name in SAMPLING if name in names})
     with gr.Row():

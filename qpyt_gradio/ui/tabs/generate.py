@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +12,9 @@ from qpyt_gradio.bricks.params import Declared, declaration
 from qpyt_gradio.models.catalog import ModelSpec
 from qpyt_gradio.ui.api import PRIVATE
 from qpyt_gradio.ui.errors import user_errors
-from qpyt_gradio.ui.forms import BrickForm, control, controls
+from qpyt_gradio.ui.forms import BrickForm, control, controls, spread_loras
 from qpyt_gradio.ui.parts import PageParts
+from qpyt_gradio.ui.prompt_extras import prompt_extras
 from qpyt_gradio.ui.recall import recall_from_image
 from qpyt_gradio.ui.running import result_area, wire_image_brick
 from qpyt_gradio.ui.send import send_bar
@@ -46,6 +46,7 @@ def build_generate(workspace: Workspace, parts: PageParts) -> None:
             negative = control(
                 workspace, _field("negative_prompt"), interactive=spec.engine.negative_prompt, elem_id="qpyt-negative"
             )
+            extras = prompt_extras(workspace, parts, "generate", prompt, negative)
             values = model_values(spec)
             with gr.Row():
                 sizes = {
@@ -77,6 +78,7 @@ def build_generate(workspace: Workspace, parts: PageParts) -> None:
         **shown,
         "seed": seed,
         "num_images": count,
+        **extras,
     }
     wire_image_brick(workspace, parts, BrickForm(BRICK, inputs), area)
     random_seed.click(lambda: -1, None, seed, **PRIVATE)
@@ -87,7 +89,7 @@ def build_generate(workspace: Workspace, parts: PageParts) -> None:
         [shown["width"], shown["height"], shown["steps"], shown["guidance"], negative, engine_note],
         **PRIVATE,
     )
-    source.upload(_recall(workspace), source, [inputs[item.name] for item in fields(GenerateRequest)], **PRIVATE)
+    source.upload(_recall(workspace, list(inputs)), source, list(inputs.values()), **PRIVATE)
 
 
 def _field(name: str) -> Declared:
@@ -128,14 +130,26 @@ def _apply_model(workspace: Workspace):
     return apply
 
 
-def _recall(workspace: Workspace):
+def _recall(workspace: Workspace, names: list[str]):
     @user_errors
     def recall(path: str | None) -> tuple[Any, ...]:
         if not path:
-            return tuple(gr.skip() for _ in fields(GenerateRequest))
+            return tuple(gr.skip() for _ in names)
         values, message = recall_from_image(Path(path), workspace.catalog)
         if message:
             gr.Warning(message)
-        return tuple(values[item.name] if item.name in values else gr.skip() for item in fields(GenerateRequest))
+        values = spread_loras(_available(workspace, values), names)
+        return tuple(values[name] if name in values else gr.skip() for name in names)
 
     return recall
+
+
+def _available(workspace: Workspace, values: dict[str, Any]) -> dict[str, Any]:
+    """Recalled ``values`` without the styles and LoRAs this app does not have (with a warning)."""
+    styles = [name for name in values.get("styles", []) if name in workspace.styles.styles]
+    usable = {item.name for item in workspace.loras.usable()}
+    loras = [pair for pair in values.get("loras", []) if pair and pair[0] in usable]
+    missing = len(values.get("styles", [])) - len(styles) + len(values.get("loras", [])) - len(loras)
+    if missing:
+        gr.Warning(f"{missing} style(s) or LoRA(s) of this image are not available here and were left out.")
+    return {**values, "styles": styles, "loras": loras}

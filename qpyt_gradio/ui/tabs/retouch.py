@@ -13,6 +13,7 @@ from qpyt_gradio.ui.api import PRIVATE
 from qpyt_gradio.ui.errors import user_errors
 from qpyt_gradio.ui.forms import BrickForm, control, controls
 from qpyt_gradio.ui.parts import PageParts
+from qpyt_gradio.ui.prompt_extras import prompt_extras
 from qpyt_gradio.ui.running import result_area, wire_brick, wire_image_brick, wire_result
 from qpyt_gradio.ui.send import send_bar
 from qpyt_gradio.ui.tabs.edit_controls import source_image
@@ -45,6 +46,7 @@ def build_retouch(workspace: Workspace, parts: PageParts) -> None:
                         workspace, declaration(img2img.Img2imgRequest, "strength"), CLEANUP_STRENGTH
                     )
                     cleanup_seed = control(workspace, declaration(img2img.Img2imgRequest, "seed"))
+                cleanup_extras = prompt_extras(workspace, parts, "retouch", cleanup_prompt, None)
         with gr.Column(scale=2):
             shown = gr.Image(label="Preview", type="pil", format="png", height=360, elem_id="qpyt-retouch-preview")
             area = result_area("AI cleanup", "retouch")
@@ -71,6 +73,7 @@ def build_retouch(workspace: Workspace, parts: PageParts) -> None:
         "model": parts.sidebar.model,
         "strength": cleanup_strength,
         "seed": cleanup_seed,
+        **cleanup_extras,
     }
     wire_image_brick(workspace, parts, BrickForm(img2img.BRICK, cleanup), area)
     inputs = [image, *adjustments.values()]

@@ -1,0 +1,130 @@
+"""LoRA adapters on the resident image pipeline: loaded once per file, weighted with ``set_adapters``.
+
+Each LoRA file becomes one named adapter the first time a job asks for it. Later jobs only
+change which adapters are active and their weights (no file is read); a LoRA no job asks for
+any more is deleted; a file replaced on disk is loaded again. The img2img and inpaint
+variants share the denoiser and text encoders, so they share the adapters.
+
+Fusing merges the active adapters into the weights, so sampling costs what it costs without
+LoRAs. The weights they change are copied first and put back before any change, so that
+unfusing is exact rather than a subtraction. ``auto`` fuses a set of LoRAs once a second job
+in a row asks for the same set with the same weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from qpyt_gradio.errors import InvalidInput
+from qpyt_gradio.loras.selection import AdapterUse
+
+
+@dataclass
+class Adapters:
+    """The adapters attached to one resident pipeline, and what is fused into its weights."""
+
+    mode: str = "auto"
+    fusable: bool = True
+    loaded: dict[str, AdapterUse] = field(default_factory=dict)
+    active: tuple[tuple[str, float], ...] = ()
+    fused: bool = False
+    previous: tuple[tuple[str, float], ...] | None = None
+    _saved: dict[int, tuple[torch.nn.Parameter, torch.Tensor]] = field(default_factory=dict)
+    file_reads: int = 0
+
+    def apply(self, pipeline: Any, uses: Sequence[AdapterUse], model_label: str) -> None:
+        """Make ``uses`` the active LoRAs of ``pipeline`` (weight 0 = loaded, off); others are deleted."""
+        wanted = tuple((use.adapter_name, use.weight) for use in uses if use.weight != 0)
+        if self.fused and wanted != self.active:
+            self._unfuse(pipeline)
+        keep = {use.adapter_name for use in uses}
+        stale = [name for name in self.loaded if name not in keep]
+        if stale:
+            self._unfuse(pipeline)
+            pipeline.delete_adapters(stale)
+            for name in stale:
+                del self.loaded[name]
+        missing = [use for use in uses if use.adapter_name not in self.loaded]
+        for use in missing:
+            self._load(pipeline, use, model_label)
+        if missing or stale or wanted != self.active:
+            self._activate(pipeline, wanted)
+        if self._should_fuse(wanted) and not self.fused:
+            self._fuse(pipeline, [name for name, _weight in wanted])
+        self.previous = wanted
+
+    def _load(self, pipeline: Any, use: AdapterUse, model_label: str) -> None:
+        self._unfuse(pipeline)
+        try:
+            pipeline.load_lora_weights(str(use.path), adapter_name=use.adapter_name)
+        except Exception as error:  # a file that does not fit leaves nothing behind
+            if use.adapter_name in _listed(pipeline):
+                pipeline.delete_adapters([use.adapter_name])
+            raise InvalidInput(
+                f"LoRA {use.name!r} does not fit {model_label}: {str(error).splitlines()[0][:200]}"
+            ) from None
+        self.file_reads += 1
+        self.loaded[use.adapter_name] = use
+
+    def _activate(self, pipeline: Any, wanted: tuple[tuple[str, float], ...]) -> None:
+        if not self.loaded:
+            self.active = ()
+            return
+        if not wanted:
+            pipeline.disable_lora()
+        else:
+            pipeline.enable_lora()
+            pipeline.set_adapters([name for name, _ in wanted], [weight for _, weight in wanted])
+        self.active = wanted
+
+    def _should_fuse(self, wanted: tuple[tuple[str, float], ...]) -> bool:
+        if not wanted or not self.fusable or self.mode == "unfused":
+            return False
+        return self.mode == "fused" or wanted == self.previous
+
+    def _fuse(self, pipeline: Any, names: list[str]) -> None:
+        from peft.tuners.tuners_utils import BaseTunerLayer
+
+        for module in _lora_modules(pipeline, BaseTunerLayer):
+            weight = module.get_base_layer().weight
+            self._saved[id(weight)] = (weight, weight.detach().to("cpu", copy=True))
+        pipeline.fuse_lora(adapter_names=names)
+        self.fused = True
+
+    def _unfuse(self, pipeline: Any) -> None:
+        if not self.fused:
+            return
+        pipeline.unfuse_lora()
+        with torch.no_grad():
+            for weight, original in self._saved.values():
+                weight.copy_(original.to(weight.device))
+        self._saved.clear()
+        self.fused = False
+
+    def report(self) -> list[tuple[str, str, int]]:
+        """(LoRA name, state, file bytes) of each loaded adapter, for the memory panel."""
+        active = dict(self.active)
+        rows = []
+        for name, use in self.loaded.items():
+            state = f"{'fused' if self.fused else 'active'} · {active[name]:g}" if name in active else "off"
+            rows.append((use.name, state, use.identity[1]))
+        return rows
+
+
+def _listed(pipeline: Any) -> set[str]:
+    return {name for names in pipeline.get_list_adapters().values() for name in names}
+
+
+def _lora_modules(pipeline: Any, layer_type: type) -> list[Any]:
+    components = getattr(pipeline, "components", {}) or {}
+    return [
+        module
+        for component in components.values()
+        if isinstance(component, torch.nn.Module)
+        for module in component.modules()
+        if isinstance(module, layer_type) and hasattr(module, "get_base_layer")
+    ]
