@@ -59,7 +59,7 @@ def a1111_text(parameters: dict[str, Any]) -> str:
         "Seed": parameters["seed"],
         "Size": f"{parameters['width']}x{parameters['height']}",
         "Model": parameters["model"],
-        "Lora hashes": ", ".join(f"{lora['name']}: {lora['sha256'][:12]}" for lora in loras),
+        "Lora hashes": ", ".join(f"{lora['name']}: {lora['a1111_hash']}" for lora in loras),
         "Styles array": json.dumps(parameters["styles"]) if parameters.get("styles") else "",
         "Version": APP_VERSION,
     }

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from qpyt_gradio.engines import MAX_SIDE, MIN_SIDE
 
-LORA_FUSING = ("auto", "fused", "unfused")
+LORA_FUSING = ("fused", "unfused")
 MEMORY_STRATEGIES = ("auto", "gpu", "model_offload", "group_offload", "sequential_offload", "cpu")
 TRUE_WORDS = {"1", "true", "yes", "on"}
 PRESETS_DIR = Path(__file__).resolve().parent.parent / "presets"
@@ -37,11 +37,11 @@ class Settings:
     models_dir: Path = Path("models")
     outputs_dir: Path = Path("outputs")
     workflows_dir: Path = Path("workflows")
-    loras_dir: Path = Path("models/loras")
+    loras_dir: Path | None = None
     styles_dir: Path = STYLES_DIR / "user"
     cache_dir: Path = Path.home() / ".cache" / "qpyt-ui"
     memory: str = "auto"
-    lora_fusing: str = "auto"
+    lora_fusing: str = "fused"
     max_side: int = MAX_SIDE
     live_preview: bool = True
     caption_model: str | None = None
@@ -63,7 +63,12 @@ class Settings:
     @property
     def lora_folders(self) -> tuple[Path, ...]:
         """Where LoRAs are looked for: the user's folder, then in demo mode the demo LoRAs."""
-        return (self.loras_dir, self.cache_dir / "demo-loras") if self.demo else (self.loras_dir,)
+        return (self.lora_dir, self.cache_dir / "demo-loras") if self.demo else (self.lora_dir,)
+
+    @property
+    def lora_dir(self) -> Path:
+        """The user's LoRA folder: ``--loras-dir``, else ``loras/`` in the models folder."""
+        return self.loras_dir or self.models_dir / "loras"
 
     @property
     def demo_models_dir(self) -> Path:
@@ -120,7 +125,9 @@ def _argument_parser(defaults: Settings) -> argparse.ArgumentParser:
     parser.add_argument(
         "--workflows-dir", type=Path, default=defaults.workflows_dir, help="where workflows are saved from the page"
     )
-    parser.add_argument("--loras-dir", type=Path, default=defaults.loras_dir, help="LoRA .safetensors files")
+    parser.add_argument(
+        "--loras-dir", type=Path, default=defaults.loras_dir, help="LoRA .safetensors files (default: MODELS_DIR/loras)"
+    )
     parser.add_argument(
         "--styles-dir", type=Path, default=defaults.styles_dir, help="your own style files (.json, A1111 styles.csv)"
     )
@@ -130,7 +137,7 @@ def _argument_parser(defaults: Settings) -> argparse.ArgumentParser:
         "--lora-fusing",
         choices=LORA_FUSING,
         default=defaults.lora_fusing,
-        help="merge LoRAs into the weights: auto (once a set repeats), fused, unfused (default %(default)s)",
+        help="merge the LoRAs into the weights (fused) or keep them beside (unfused); default %(default)s",
     )
     parser.add_argument("--max-side", type=int, default=defaults.max_side, help="largest width/height allowed")
     parser.add_argument("--caption-model", default=defaults.caption_model, help="Florence-2 model (hub id or folder)")
@@ -176,7 +183,7 @@ def _from_environment(environ: Mapping[str, str]) -> tuple[Settings, str | None]
         models_dir=Path(environ.get("QPYT_MODELS_DIR") or base.models_dir),
         outputs_dir=Path(environ.get("QPYT_OUTPUTS_DIR") or base.outputs_dir),
         workflows_dir=Path(environ.get("QPYT_WORKFLOWS_DIR") or base.workflows_dir),
-        loras_dir=Path(environ.get("QPYT_LORAS_DIR") or base.loras_dir),
+        loras_dir=Path(environ["QPYT_LORAS_DIR"]) if environ.get("QPYT_LORAS_DIR") else None,
         styles_dir=Path(environ.get("QPYT_STYLES_DIR") or base.styles_dir),
         cache_dir=Path(environ.get("QPYT_CACHE_DIR") or base.cache_dir),
         memory=environ.get("QPYT_MEMORY") or base.memory,

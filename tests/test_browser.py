@@ -373,3 +373,75 @@ def test_the_same_workflow_gives_the_same_pixels_from_the_page_the_cli_and_the_a
     assert [step for step, _ in made_in_page] == [1, 2]
     for (_, in_page), in_api, in_cli in zip(made_in_page, from_api, from_cli, strict=True):
         assert np.array_equal(pixels(in_page), pixels(in_api)) and np.array_equal(pixels(in_page), pixels(in_cli))
+
+
+def pick_option(page, selector: str, text: str) -> None:
+    """Type ``text`` into the dropdown ``selector`` and pick the first option that shows it."""
+    page.click(f"{selector} input")
+    page.fill(f"{selector} input", text)
+    page.locator("ul[role=listbox] li", has_text=text).first.click()
+    page.wait_for_timeout(300)
+
+
+def test_style_chips_and_a_lora_slot_make_the_prompt_the_model_sees(page):
+    on_generate(page)
+    page.click("#qpyt-generate-extras")
+    page.fill("#qpyt-prompt textarea", "a fox")
+    pick_option(page, "#qpyt-generate-styles", "Cinematic Still")
+    pick_option(page, "#qpyt-generate-styles", "Film Noir")
+    chips = page.locator("#qpyt-generate-styles .token").all_inner_texts()
+    assert len(chips) == 2 and "Cinematic Still" in chips[0], "chips keep the order they were picked in"
+    page.wait_for_function(
+        "document.querySelector('#qpyt-generate-final textarea').value.includes('a fox')", timeout=10_000
+    )
+    final = page.input_value("#qpyt-generate-final textarea")
+    assert final != "a fox" and "cinematic" in final.lower()
+    pick_option(page, "#qpyt-model", "demo-sdxl")
+    pick_option(page, "#qpyt-generate-lora-0", "demo-sdxl-ink")
+    before = history_count(page)
+    page.click("#qpyt-generate-run")
+    page.wait_for_function(f"document.querySelectorAll('#qpyt-history img').length > {before}", timeout=60_000)
+    from qpyt_gradio.metadata import read_parameters
+
+    newest = max(served_outputs(page).rglob("*.png"), key=lambda path: path.stat().st_mtime_ns)
+    stored = read_parameters(newest)
+    assert stored["styles"] == ["Cinematic Still", "Film Noir"] and stored["loras"] == [["demo-sdxl-ink", 1.0]]
+    assert stored["model_prompt"] == final
+
+
+def test_the_lora_dashboard_searches_inserts_renames_and_deletes(page, served_app):
+    import shutil
+
+    folder = served_app["loras"]
+    folder.mkdir(exist_ok=True)
+    demo = next((served_app["cache"] / "demo-loras").glob("demo-sdxl-ink.safetensors"))
+    shutil.copy(demo, folder / "browser-ink.safetensors")
+    page.get_by_role("tab", name="LoRAs").click()
+    page.click("#qpyt-loras-rescan")
+    table = page.locator("#qpyt-loras-table")
+    table.get_by_text("browser-ink").wait_for(timeout=10_000)
+    on_generate(page)
+    page.fill("#qpyt-prompt textarea", "a harbour")
+    page.get_by_role("tab", name="LoRAs").click()
+    page.fill("#qpyt-loras-search textarea", "glow")
+    page.wait_for_function("!document.querySelector('#qpyt-loras-table').innerText.includes('browser-ink')")
+    assert "demo-flux-glow" in table.inner_text()
+    page.fill("#qpyt-loras-search textarea", "")
+    table.get_by_text("browser-ink").wait_for(timeout=10_000)
+    table.get_by_text("browser-ink").click()
+    page.wait_for_function("document.querySelector('#qpyt-loras-details').innerText.includes('ink style')")
+    page.click("#qpyt-loras-insert")
+    on_generate(page)
+    assert page.input_value("#qpyt-prompt textarea") == "a harbour, ink style"
+    page.get_by_role("tab", name="LoRAs").click()
+    page.fill("#qpyt-loras-new-name textarea", "harbour ink")
+    page.click("#qpyt-loras-rename")
+    table.get_by_text("harbour ink").wait_for(timeout=10_000)
+    assert (folder / "harbour ink.safetensors").exists() and not (folder / "browser-ink.safetensors").exists()
+    page.click("#qpyt-loras-delete")
+    page.click("#qpyt-loras-keep")
+    assert (folder / "harbour ink.safetensors").exists(), "Keep it deletes nothing"
+    page.click("#qpyt-loras-delete")
+    page.click("#qpyt-loras-confirm")
+    page.wait_for_function("!document.querySelector('#qpyt-loras-table').innerText.includes('harbour ink')")
+    assert not (folder / "harbour ink.safetensors").exists()

@@ -129,12 +129,16 @@ def test_for_engine_strips_for_sd3_with_a_note():
     assert for_engine("sd3", "a red cat") == ("a red cat", ())
 
 
-@pytest.mark.parametrize("family", ["sdxl", "flux", "sd3"])
+@pytest.mark.parametrize("family", ["sdxl", "flux"])
 def test_for_engine_keeps_weighted_text_and_refuses_bad_syntax(family):
-    if family != "sd3":
-        assert for_engine(family, "a (red:1.3) cat") == ("a (red:1.3) cat", ())
+    assert for_engine(family, "a (red:1.3) cat") == ("a (red:1.3) cat", ())
     with pytest.raises(InvalidInput, match="out of range"):
         for_engine(family, "(word:1e9)")
+
+
+def test_sd35_takes_text_whose_brackets_are_not_weights_as_written():
+    text, notes = for_engine("sd3", "a happy face :) and (word:1e9)")
+    assert text == "a happy face :) and (word:1e9)" and "used as written" in notes[0]
 
 
 def _evaluating(pipeline):
@@ -240,3 +244,44 @@ def test_plain_prompts_match_the_pipelines_own_encoding(sdxl, flux):
     embeds, pooled, _ = flux.encode_prompt(prompt, prompt_2=None, device="cpu")
     assert (ours["prompt_embeds"] - embeds).abs().max() <= 1e-6
     assert (ours["pooled_prompt_embeds"] - pooled).abs().max() <= 1e-6
+
+
+def brick_pixels(workspace, **values):
+    """The first image of a Generate run on ``values`` (tiny model, 2 steps, 64²), as an array."""
+    import numpy as np
+    from PIL import Image
+    from support.running import run
+
+    result = run(workspace, "generate", **{"seed": 4, "steps": 2, "width": 64, "height": 64, **values})
+    with Image.open(result.paths[0]) as image:
+        return np.asarray(image.convert("RGB")).astype(int), result
+
+
+@pytest.mark.parametrize("model", ["demo-sdxl", "demo-flux"])
+def test_a_weight_changes_the_image_and_weight_one_is_the_plain_prompt(workspace, model):
+    import numpy as np
+
+    plain, _ = brick_pixels(workspace, model=model, prompt="a red lighthouse")
+    neutral, _ = brick_pixels(workspace, model=model, prompt="a (red:1.0) lighthouse")
+    weighted, _ = brick_pixels(workspace, model=model, prompt="a (red:1.8) lighthouse")
+    assert np.array_equal(plain, neutral), "through compel, a weight of 1 is the plain prompt's pixels"
+    assert np.abs(weighted - plain).max() > 0, "a weight changes what the model sees"
+
+
+def test_words_past_77_tokens_still_change_the_image(workspace):
+    import numpy as np
+
+    head = " ".join(f"word{index % 10}" for index in range(90))
+    one, _ = brick_pixels(workspace, model="demo-sdxl", prompt=f"{head} lighthouse")
+    other, _ = brick_pixels(workspace, model="demo-sdxl", prompt=f"{head} submarine")
+    assert np.abs(one - other).mean() > 0.05
+
+
+def test_sd35_removes_the_weights_and_says_so(workspace):
+    import numpy as np
+
+    weighted, result = brick_pixels(workspace, model="demo-sd3", prompt="a (red:1.5) lighthouse BREAK [fog]")
+    plain, _ = brick_pixels(workspace, model="demo-sd3", prompt="a red lighthouse, fog")
+    assert any("does not support prompt weights" in note for note in result.notes)
+    assert np.array_equal(weighted, plain)
+    assert result.parameters["prompt"] == "a (red:1.5) lighthouse BREAK [fog]"

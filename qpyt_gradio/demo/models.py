@@ -69,14 +69,29 @@ def with_demo_models(loader: Any) -> Any:
 
 
 def ensure_demo_loras(folder: Path) -> None:
-    """Build the demo LoRAs into ``folder`` unless they are there already (each on a tiny engine)."""
+    """Build the demo LoRAs into ``folder`` unless they are there already (each on a tiny engine), each with
+    a preview image beside it, as a user's LoRA may have."""
     from qpyt_gradio.demo.loras import DEMO_LORAS
 
-    families = {lora.family for lora in DEMO_LORAS if not (folder / f"{lora.name}.safetensors").is_file()}
-    if not families:
-        return
-    from qpyt_gradio.demo import pipelines
-    from qpyt_gradio.demo.loras import build_demo_loras
+    missing = [lora for lora in DEMO_LORAS if not (folder / f"{lora.name}.safetensors").is_file()]
+    if missing:
+        from qpyt_gradio.demo import pipelines
+        from qpyt_gradio.demo.loras import build_demo_loras
 
-    builders = {model.family: getattr(pipelines, model.builder) for model in DEMO_MODELS}
-    build_demo_loras(folder, {family: builders[family]() for family in families})
+        builders = {model.family: getattr(pipelines, model.builder) for model in DEMO_MODELS}
+        build_demo_loras(folder, {lora.family: builders[lora.family]() for lora in missing})
+    for index, lora in enumerate(DEMO_LORAS):
+        preview = folder / f"{lora.name}.png"
+        if not preview.is_file():
+            partial = preview.with_name(f".{preview.name}.partial")
+            _swatch(index).save(partial, format="PNG")
+            partial.replace(preview)
+
+
+def _swatch(index: int) -> Any:
+    """A small gradient in one of three hues: the demo LoRAs' preview pictures."""
+    from PIL import Image
+
+    hue = (index * 85) % 256
+    ramp = Image.linear_gradient("L").resize((128, 128))
+    return Image.merge("HSV", (Image.new("L", (128, 128), hue), Image.new("L", (128, 128), 160), ramp)).convert("RGB")

@@ -8,14 +8,15 @@ engine needs (saying so), and the seeds are picked. Nothing is loaded yet.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from qpyt_gradio.loras.selection import AdapterUse, adapter_uses, merged
 from qpyt_gradio.models.catalog import ModelSpec
-from qpyt_gradio.prompts.styles import styled_prompt
+from qpyt_gradio.prompts.styles import StyleBook, styled_prompt
 from qpyt_gradio.prompts.weighting import for_engine
-from qpyt_gradio.validation import SEED_LIMIT, seed_number
+from qpyt_gradio.validation import SEED_LIMIT, LoraChoice, seed_number
 
 if TYPE_CHECKING:
     from qpyt_gradio.workspace import Workspace
@@ -46,20 +47,41 @@ class Prompting:
         return recorded
 
 
+@dataclass(frozen=True)
+class ModelTexts:
+    """The prompts as ``spec``'s model sees them (styles applied, LoRA tags out, weighting kept or removed),
+    the LoRAs the styles and the tags bring (tags last), and notes."""
+
+    prompt: str
+    negative_prompt: str
+    loras: tuple[LoraChoice, ...]
+    notes: tuple[str, ...]
+
+
+def model_texts(
+    styles: StyleBook, spec: ModelSpec, prompt: str, negative_prompt: str, style_names: Sequence[str]
+) -> ModelTexts:
+    """What the model of ``spec`` will see of these prompts and styles (what the page previews too)."""
+    engine = spec.engine
+    notes: list[str] = []
+    styled, tagged = styled_prompt(styles, prompt, negative_prompt, style_names)
+    negative = styled.negative_prompt
+    if negative and not engine.negative_prompt:
+        if negative_prompt:
+            notes.append(f"{engine.label} takes no negative prompt: it was ignored.")
+        negative = ""
+    model_prompt, weighting_notes = for_engine(spec.family, styled.prompt)
+    model_negative, negative_notes = for_engine(spec.family, negative)
+    notes += dict.fromkeys((*weighting_notes, *negative_notes))
+    return ModelTexts(model_prompt, model_negative, (*styled.loras, *tagged), tuple(notes))
+
+
 def prompting(workspace: Workspace, spec: ModelSpec, request: Any, count: int | None = None) -> Prompting:
     """The shared values of ``request`` for ``spec``'s engine; ``count`` images (default: the request's)."""
-    engine, defaults = spec.engine, spec.defaults
-    notes: list[str] = []
-    styled, tagged = styled_prompt(workspace.styles, request.prompt, request.negative_prompt, request.styles)
-    negative, model_negative = request.negative_prompt, styled.negative_prompt
-    if model_negative and not engine.negative_prompt:
-        if negative:
-            notes.append(f"{engine.label} takes no negative prompt: it was ignored.")
-        negative = model_negative = ""
-    model_prompt, weighting_notes = for_engine(spec.family, styled.prompt)
-    model_negative, negative_notes = for_engine(spec.family, model_negative)
-    notes += dict.fromkeys((*weighting_notes, *negative_notes))
-    choices = merged(request.loras, styled.loras, tagged)
+    defaults = spec.defaults
+    texts = model_texts(workspace.styles, spec, request.prompt, request.negative_prompt, request.styles)
+    negative = request.negative_prompt if spec.engine.negative_prompt else ""
+    choices = merged(request.loras, texts.loras)
     loras = adapter_uses(workspace.loras, choices, spec.family, spec.name) if choices else ()
     count = count if count is not None else request.num_images
     first = seed_number(request.seed)
@@ -67,7 +89,7 @@ def prompting(workspace: Workspace, spec: ModelSpec, request: Any, count: int | 
     steps = defaults.steps if request.steps is None else request.steps
     guidance = defaults.guidance if request.guidance is None else request.guidance
     return Prompting(
-        request.prompt, negative, steps, guidance, seeds, tuple(notes), model_prompt, model_negative, loras
+        request.prompt, negative, steps, guidance, seeds, texts.notes, texts.prompt, texts.negative_prompt, loras
     )
 
 

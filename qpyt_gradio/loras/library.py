@@ -21,14 +21,23 @@ from typing import Any
 
 from qpyt_gradio.errors import InvalidInput
 from qpyt_gradio.loras.probe import LoraInfo, probe
+from qpyt_gradio.models.detect import PICKLE_SUFFIXES
 
 LORA_SUFFIX = ".safetensors"
-PICKLE_SUFFIXES = (".ckpt", ".pt", ".pth", ".bin", ".pkl", ".pickle")
 PREVIEW_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 FAMILY_LABELS = {"sdxl": "SDXL", "flux": "FLUX.1", "sd3": "SD 3.5"}
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)$", re.IGNORECASE)
 _NAME = re.compile(r"^[\w][\w .()+\-]*$")
 MAX_FILE_NAME = 100
+
+
+@dataclass(frozen=True)
+class FileHashes:
+    """SHA-256 of the whole file, and AUTOMATIC1111's short hash (SHA-256 of what follows the header,
+    its first 12 digits), which ``Lora hashes:`` in image metadata carries."""
+
+    sha256: str
+    a1111: str
 
 
 @dataclass(frozen=True)
@@ -107,7 +116,7 @@ class LoraLibrary:
         self._lock = threading.Lock()
         self._files: dict[str, LoraFile] = {}
         self._refused: list[LoraFile] = []
-        self._hashes: dict[tuple[str, int, int], str] = {}
+        self._hashes: dict[tuple[str, int, int], FileHashes] = {}
         self._scanned = False
 
     def scan(self) -> list[LoraFile]:
@@ -133,12 +142,13 @@ class LoraLibrary:
         with self._lock:
             return [*sorted(self._files.values(), key=lambda item: item.name.lower()), *self._refused]
 
-    def usable(self, family: str | None = None) -> list[LoraFile]:
-        """The LoRAs that can be applied, only those of ``family`` when given."""
-        return [item for item in self.files() if item.usable and family in (None, item.info.family)]
+    def usable(self) -> list[LoraFile]:
+        """The LoRAs that can be applied."""
+        return [item for item in self.files() if item.usable]
 
     def get(self, name: str) -> LoraFile:
-        """The LoRA called ``name``; an unknown name is refused with the closest names."""
+        """The LoRA called ``name``, read again if its file changed since the scan; an unknown name is
+        refused with the closest names."""
         self._ensure_scanned()
         with self._lock:
             found = self._files.get(name)
@@ -149,35 +159,57 @@ class LoraLibrary:
             listing = f" Known LoRAs: {', '.join(sorted(names)[:12])}." if names and not close else ""
             where = self.folders[0]
             raise InvalidInput(f"No LoRA is called {name[:60]!r} in {where}.{hint}{listing}".rstrip())
+        found = self._current(found)
         if found.problem:
             raise InvalidInput(f"LoRA {name!r} cannot be used: {found.problem}")
         return found
 
-    def file_hash(self, item: LoraFile) -> str:
-        """SHA-256 of the file, read once per version of the file."""
+    def _current(self, item: LoraFile) -> LoraFile:
+        try:
+            stat = item.path.stat()
+        except OSError:
+            raise InvalidInput(f"LoRA {item.name!r} is no longer in its folder: press Rescan.") from None
+        if (stat.st_size, stat.st_mtime_ns) == (item.size, item.modified_ns):
+            return item
+        fresh = _read(item.path)
+        with self._lock:
+            self._files[item.name] = fresh
+        return fresh
+
+    def file_hashes(self, item: LoraFile) -> FileHashes:
+        """The file's hashes, read once per version of the file."""
         with self._lock:
             known = self._hashes.get(item.identity)
         if known is not None:
             return known
-        digest = hashlib.sha256()
+        whole, tensors = hashlib.sha256(), hashlib.sha256()
         with item.path.open("rb") as stream:
+            start = stream.read(8)
+            header = stream.read(int.from_bytes(start, "little")) if len(start) == 8 else b""
+            whole.update(start + header)
             for block in iter(lambda: stream.read(1 << 20), b""):
-                digest.update(block)
+                whole.update(block)
+                tensors.update(block)
+        hashes = FileHashes(whole.hexdigest(), tensors.hexdigest()[:12])
         with self._lock:
-            self._hashes[item.identity] = digest.hexdigest()
-        return digest.hexdigest()
+            self._hashes[item.identity] = hashes
+        return hashes
 
     def rename(self, name: str, new_name: str) -> LoraFile:
         """Rename LoRA ``name`` (and its preview) inside its folder; never over an existing file."""
-        item = self._listed(name)
+        self._ensure_scanned()
+        with self._lock:
+            item = self._files.get(name)
+        if item is None:
+            raise InvalidInput(f"No usable LoRA is called {name[:60]!r}: press Rescan to see the folder as it is.")
         new_name = check_new_name(new_name)
         target = item.path.with_name(new_name + LORA_SUFFIX)
-        if new_name in self._files or target.exists():
-            raise InvalidInput(f"A LoRA called {new_name!r} exists already: pick another name.")
-        os.link(item.path, target)  # fails instead of replacing a file that appeared meanwhile
-        item.path.unlink()
+        targets = [target] + ([target.with_suffix(item.preview.suffix)] if item.preview else [])
+        if new_name in self._files or any(path.exists() for path in targets):
+            raise InvalidInput(f"A LoRA or a preview called {new_name!r} exists already: pick another name.")
+        _move(item.path, target)
         if item.preview is not None:
-            item.preview.rename(target.with_suffix(item.preview.suffix))
+            _move(item.preview, targets[1])
         self.scan()
         return self.get(new_name)
 
@@ -202,13 +234,26 @@ class LoraLibrary:
             self.scan()
 
 
+def _move(source: Path, target: Path) -> None:
+    """``source`` renamed to ``target``, never replacing a file (a hard link first, where links work)."""
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        raise InvalidInput(f"{target.name} exists already: pick another name.") from None
+    except OSError:  # a file system without hard links: rename, after the check above
+        source.rename(target)
+        return
+    source.unlink()
+
+
 def _read(path: Path) -> LoraFile:
     stat = path.stat()
     preview = next((found for found in _previews(path) if found.is_file()), None)
     try:
         info = probe(path)
-    except InvalidInput as problem:
-        return LoraFile(path.stem, path, stat.st_size, stat.st_mtime_ns, problem=str(problem), preview=preview)
+    except Exception as problem:  # any unreadable file is listed as refused; the folder still loads
+        message = str(problem) if isinstance(problem, InvalidInput) else f"it could not be read ({problem!r:.120})."
+        return LoraFile(path.stem, path, stat.st_size, stat.st_mtime_ns, problem=message, preview=preview)
     problem = "" if info.family else f"made for {info.base_hint or 'an unknown model'}, not SDXL, FLUX.1 or SD 3.5."
     return LoraFile(path.stem, path, stat.st_size, stat.st_mtime_ns, info, problem, preview)
 

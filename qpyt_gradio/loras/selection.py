@@ -17,13 +17,14 @@ from qpyt_gradio.validation import MAX_LORAS, LoraChoice
 
 @dataclass(frozen=True)
 class AdapterUse:
-    """One LoRA a job applies: its name, file, the file's identity (path, size, time), weight and hash."""
+    """One LoRA a job applies: its name, file, the file's identity (path, size, time), weight and hashes."""
 
     name: str
     path: Path
     identity: tuple[str, int, int]
     weight: float
     sha256: str = ""
+    a1111_hash: str = ""
 
     @property
     def adapter_name(self) -> str:
@@ -33,7 +34,7 @@ class AdapterUse:
 
     def record(self) -> dict[str, Any]:
         """What an output records about this LoRA."""
-        return {"name": self.name, "weight": self.weight, "sha256": self.sha256}
+        return {"name": self.name, "weight": self.weight, "sha256": self.sha256, "a1111_hash": self.a1111_hash}
 
 
 def merged(*sources: Sequence[LoraChoice]) -> tuple[LoraChoice, ...]:
@@ -61,5 +62,6 @@ def adapter_uses(
                 f"LoRA {name!r} is made for {item.family_label}, but {model_name} is {family_label(family)}: "
                 f"pick a {family_label(family)} LoRA, or a {item.family_label} model."
             )
-        uses.append(AdapterUse(name, item.path, item.identity, weight, library.file_hash(item)))
+        hashes = library.file_hashes(item)
+        uses.append(AdapterUse(name, item.path, item.identity, weight, hashes.sha256, hashes.a1111))
     return tuple(uses)

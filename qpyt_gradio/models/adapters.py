@@ -2,17 +2,21 @@
 
 Each LoRA file becomes one named adapter the first time a job asks for it. Later jobs only
 change which adapters are active and their weights (no file is read); a LoRA no job asks for
-any more is deleted; a file replaced on disk is loaded again. The img2img and inpaint
+any more is deleted; a new version of a file is a new adapter. The img2img and inpaint
 variants share the denoiser and text encoders, so they share the adapters.
 
-Fusing merges the active adapters into the weights, so sampling costs what it costs without
-LoRAs. The weights they change are copied first and put back before any change, so that
-unfusing is exact rather than a subtraction. ``auto`` fuses a set of LoRAs once a second job
-in a row asks for the same set with the same weights.
+``fused`` (the default) merges the active adapters into the weights, so sampling costs what it
+costs without LoRAs, and a set of LoRAs gives the same pixels whatever ran before it. The
+weights the merge changes are copied first and put back before any change, so unfusing is exact
+rather than a subtraction. ``unfused`` keeps the adapters beside the weights (their output
+differs from the fused one by rounding, at most a step or two of a pixel value). Offloading
+strategies that move weights layer by layer never fuse.
 """
 
 from __future__ import annotations
 
+import logging
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,23 +26,38 @@ import torch
 from qpyt_gradio.errors import InvalidInput
 from qpyt_gradio.loras.selection import AdapterUse
 
+# A LoRA without text-encoder weights (most of them) makes diffusers warn once per encoder on every load.
+logging.getLogger("diffusers.loaders.lora_base").setLevel(logging.ERROR)
+
+Weights = tuple[tuple[str, float], ...]
+
 
 @dataclass
 class Adapters:
-    """The adapters attached to one resident pipeline, and what is fused into its weights."""
+    """The adapters attached to one resident pipeline, and what is fused into its weights.
 
-    mode: str = "auto"
+    ``active`` is None when the pipeline's active adapters are not known (after a failed load):
+    the next job sets them again.
+    """
+
+    mode: str = "fused"
     fusable: bool = True
     loaded: dict[str, AdapterUse] = field(default_factory=dict)
-    active: tuple[tuple[str, float], ...] = ()
+    active: Weights | None = ()
     fused: bool = False
-    previous: tuple[tuple[str, float], ...] | None = None
     _saved: dict[int, tuple[torch.nn.Parameter, torch.Tensor]] = field(default_factory=dict)
     file_reads: int = 0
 
     def apply(self, pipeline: Any, uses: Sequence[AdapterUse], model_label: str) -> None:
         """Make ``uses`` the active LoRAs of ``pipeline`` (weight 0 = loaded, off); others are deleted."""
         wanted = tuple((use.adapter_name, use.weight) for use in uses if use.weight != 0)
+        try:
+            self._apply(pipeline, uses, wanted, model_label)
+        except Exception:
+            self.active = None
+            raise
+
+    def _apply(self, pipeline: Any, uses: Sequence[AdapterUse], wanted: Weights, model_label: str) -> None:
         if self.fused and wanted != self.active:
             self._unfuse(pipeline)
         keep = {use.adapter_name for use in uses}
@@ -53,14 +72,14 @@ class Adapters:
             self._load(pipeline, use, model_label)
         if missing or stale or wanted != self.active:
             self._activate(pipeline, wanted)
-        if self._should_fuse(wanted) and not self.fused:
+        if wanted and self.fusable and self.mode == "fused" and not self.fused:
             self._fuse(pipeline, [name for name, _weight in wanted])
-        self.previous = wanted
 
     def _load(self, pipeline: Any, use: AdapterUse, model_label: str) -> None:
-        self._unfuse(pipeline)
         try:
-            pipeline.load_lora_weights(str(use.path), adapter_name=use.adapter_name)
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="Already found a `peft_config`")  # one per adapter
+                pipeline.load_lora_weights(str(use.path), adapter_name=use.adapter_name)
         except Exception as error:  # a file that does not fit leaves nothing behind
             if use.adapter_name in _listed(pipeline):
                 pipeline.delete_adapters([use.adapter_name])
@@ -70,7 +89,7 @@ class Adapters:
         self.file_reads += 1
         self.loaded[use.adapter_name] = use
 
-    def _activate(self, pipeline: Any, wanted: tuple[tuple[str, float], ...]) -> None:
+    def _activate(self, pipeline: Any, wanted: Weights) -> None:
         if not self.loaded:
             self.active = ()
             return
@@ -81,35 +100,36 @@ class Adapters:
             pipeline.set_adapters([name for name, _ in wanted], [weight for _, weight in wanted])
         self.active = wanted
 
-    def _should_fuse(self, wanted: tuple[tuple[str, float], ...]) -> bool:
-        if not wanted or not self.fusable or self.mode == "unfused":
-            return False
-        return self.mode == "fused" or wanted == self.previous
-
     def _fuse(self, pipeline: Any, names: list[str]) -> None:
-        from peft.tuners.tuners_utils import BaseTunerLayer
-
-        for module in _lora_modules(pipeline, BaseTunerLayer):
-            weight = module.get_base_layer().weight
-            self._saved[id(weight)] = (weight, weight.detach().to("cpu", copy=True))
-        pipeline.fuse_lora(adapter_names=names)
+        """Merge ``names`` into the weights, keeping a copy of each weight the merge changes."""
+        try:
+            for module in _lora_modules(pipeline, names):
+                weight = module.get_base_layer().weight
+                self._saved[id(weight)] = (weight, weight.detach().to("cpu", copy=True))
+            pipeline.fuse_lora(adapter_names=names)
+        except Exception:
+            self._restore()
+            raise
         self.fused = True
 
     def _unfuse(self, pipeline: Any) -> None:
-        if not self.fused:
-            return
-        pipeline.unfuse_lora()
+        if self.fused:
+            pipeline.unfuse_lora()
+            self._restore()
+            self.fused = False
+
+    def _restore(self) -> None:
+        """Put the copied weights back: what they were before any merge, exactly."""
         with torch.no_grad():
             for weight, original in self._saved.values():
                 weight.copy_(original.to(weight.device))
         self._saved.clear()
-        self.fused = False
 
     def report(self) -> list[tuple[str, str, int]]:
         """(LoRA name, state, file bytes) of each loaded adapter, for the memory panel."""
-        active = dict(self.active)
+        active = dict(self.active or ())
         rows = []
-        for name, use in self.loaded.items():
+        for name, use in list(self.loaded.items()):
             state = f"{'fused' if self.fused else 'active'} · {active[name]:g}" if name in active else "off"
             rows.append((use.name, state, use.identity[1]))
         return rows
@@ -119,12 +139,17 @@ def _listed(pipeline: Any) -> set[str]:
     return {name for names in pipeline.get_list_adapters().values() for name in names}
 
 
-def _lora_modules(pipeline: Any, layer_type: type) -> list[Any]:
+def _lora_modules(pipeline: Any, names: Sequence[str]) -> list[Any]:
+    """The LoRA layers of ``pipeline``'s components that hold one of the adapters ``names``."""
+    from peft.tuners.tuners_utils import BaseTunerLayer
+
     components = getattr(pipeline, "components", {}) or {}
     return [
         module
         for component in components.values()
         if isinstance(component, torch.nn.Module)
         for module in component.modules()
-        if isinstance(module, layer_type) and hasattr(module, "get_base_layer")
+        if isinstance(module, BaseTunerLayer)
+        and hasattr(module, "get_base_layer")
+        and any(name in getattr(module, "lora_A", {}) for name in names)
     ]

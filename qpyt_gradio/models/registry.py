@@ -102,7 +102,7 @@ class Registry:
         requested_strategy: str = "auto",
         device: DeviceInfo | None = None,
         loader: PipelineLoader = load_pipeline,
-        lora_fusing: str = "auto",
+        lora_fusing: str = "fused",
     ) -> None:
         self.catalog = catalog
         self.requested_strategy = requested_strategy
@@ -144,7 +144,7 @@ class Registry:
             self._shift("image")
             self.release_helpers()
             resident = self._ensure_resident(spec)
-            resident.adapters.apply(resident.pipelines["txt2img"], loras, spec.name)
+            self._apply_loras(resident, loras)
             pipeline = self._pipeline_for(resident, task)
             tiled = vae_tiling and not resident.decision.vae_tiling and getattr(pipeline, "vae", None) is not None
             if tiled:
@@ -174,6 +174,18 @@ class Registry:
         fusable = decision.strategy in (Strategy.GPU, Strategy.CPU, Strategy.MODEL_OFFLOAD)
         self._resident = _Resident(spec, decision, {"txt2img": pipeline}, Adapters(self.lora_fusing, fusable))
         return self._resident
+
+    def _apply_loras(self, resident: _Resident, loras: Sequence[AdapterUse]) -> None:
+        """Attach ``loras`` to the resident pipeline; a failure leaves it placed as its strategy says
+        (diffusers takes offload hooks off while it loads a LoRA and puts them back only on success)."""
+        base = resident.pipelines["txt2img"]
+        try:
+            resident.adapters.apply(base, loras, resident.spec.name)
+        except Exception:
+            if resident.decision.strategy not in (Strategy.GPU, Strategy.CPU):
+                apply_strategy(base, resident.decision, self.device)
+                resident.active_task = "txt2img"
+            raise
 
     def _decide(self, spec: ModelSpec, pipeline: Any) -> Decision:
         sizes = [module_bytes(component) for component in _modules(pipeline)]

@@ -83,9 +83,11 @@ class StyleBook:
 def styled_prompt(
     book: StyleBook, prompt: str, negative_prompt: str, names: Sequence[str]
 ) -> tuple[Styled, tuple[LoraChoice, ...]]:
-    """The prompts as the model sees them (LoRA tags out, styles applied), and the prompt's LoRA tags."""
-    text, tagged = split_lora_tags(prompt)
-    return book.apply(names, text, negative_prompt), tagged
+    """The prompts as the model sees them (styles applied, then every LoRA tag out: the user's and the
+    styles'), and those tags."""
+    styled = book.apply(names, prompt, negative_prompt)
+    text, tagged = split_lora_tags(styled.prompt)
+    return Styled(text, styled.negative_prompt, styled.loras), tagged
 
 
 def _fill(template: str, prompt: str) -> str:
@@ -142,6 +144,7 @@ def _json_style(entry: Any, source: str) -> Style:
     name, prompt, negative = (_text(entry, key) for key in ("name", "prompt", "negative_prompt"))
     if not name:
         raise InvalidInput("it has no name.")
+    prompt = prompt or PLACEHOLDER  # a style of negative words only (Fooocus has some) keeps the prompt as it is
     if PLACEHOLDER not in prompt:
         raise InvalidInput(f"{name!r} has no {PLACEHOLDER} in its prompt: add it where the user's prompt goes.")
     category = _text(entry, "category") or OTHER

@@ -96,8 +96,12 @@ def for_engine(family: str, text: str) -> tuple[str, tuple[str, ...]]:
         return text, ()
     if not has_weighting(text):
         return text, ()
-    note = f"{engine(family).label} does not support prompt weights: (…) and […] were removed, BREAK became a comma."
-    return strip_weighting(text), (note,)
+    label = engine(family).label
+    try:
+        plain = strip_weighting(text)
+    except InvalidInput:
+        return text, (f"{label} does not support prompt weights, and these brackets are not weights: used as written.",)
+    return plain, (f"{label} does not support prompt weights: (…) and […] were removed, BREAK became a comma.",)
 
 
 def _read(

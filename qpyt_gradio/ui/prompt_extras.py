@@ -8,7 +8,6 @@ from typing import Any
 import gradio as gr
 
 from qpyt_gradio.errors import UserFacingError
-from qpyt_gradio.prompts.styles import styled_prompt
 from qpyt_gradio.ui.api import PRIVATE
 from qpyt_gradio.ui.forms import LORA_SLOT
 from qpyt_gradio.ui.parts import PageParts
@@ -44,17 +43,26 @@ def prompt_extras(
         )
         inputs: dict[str, Any] = {"styles": styles}
         low, high = LORA_WEIGHT_RANGE
+        gr.Markdown(f"LoRAs and their weights ({low:g} to {high:g}; 0 keeps one loaded but off)")
         for index in range(LORA_SLOTS):
             with gr.Row(equal_height=True):
                 name = gr.Dropdown(
                     lora_options(workspace),
                     value="",
-                    label=f"LoRA {index + 1}",
+                    show_label=False,
+                    container=False,
                     scale=3,
                     elem_id=f"qpyt-{key}-lora-{index}",
                 )
                 weight = gr.Slider(
-                    low, high, 1.0, step=0.05, label="Weight", scale=2, elem_id=f"qpyt-{key}-weight-{index}"
+                    low,
+                    high,
+                    1.0,
+                    step=0.05,
+                    show_label=False,
+                    container=False,
+                    scale=2,
+                    elem_id=f"qpyt-{key}-weight-{index}",
                 )
             inputs[LORA_SLOT.format(index=index, part="name")] = name
             inputs[LORA_SLOT.format(index=index, part="weight")] = weight
@@ -65,21 +73,27 @@ def prompt_extras(
             )
             final_negative = gr.Textbox(label="Negative prompt the model sees", lines=2, interactive=False)
     parts.style_pickers.append(styles)
-    sources = [prompt, negative, styles] if negative is not None else [prompt, styles]
+    model = parts.sidebar.model
+    sources = [model, prompt, negative, styles] if negative is not None else [model, prompt, styles]
     preview = _preview(workspace, negative is not None)
-    for source in sources:
-        source.change(preview, sources, [final_prompt, final_negative], show_progress="hidden", **PRIVATE)
+    triggers = [parts.app.load, *(source.change for source in sources)]
+    gr.on(triggers, preview, sources, [final_prompt, final_negative], show_progress="hidden", **PRIVATE)
     return inputs
 
 
 def _preview(workspace: Workspace, has_negative: bool):
-    def preview(prompt: str, *rest: Any) -> tuple[str, str]:
+    def preview(model: str, prompt: str, *rest: Any) -> tuple[str, str]:
+        from qpyt_gradio.generation.request import model_texts
+
         negative, names = (rest[0], rest[1]) if has_negative else ("", rest[0])
         try:
-            styled, tagged = styled_prompt(workspace.styles, prompt or "", negative or "", names or [])
+            spec = workspace.catalog.get(model or workspace.catalog.default_name())
+            texts = model_texts(workspace.styles, spec, prompt or "", negative or "", names or [])
         except UserFacingError as problem:
             return str(problem), ""
-        tags = ", ".join(f"{name} {weight:g}" for name, weight in tagged)
-        return styled.prompt + (f"\n(LoRAs from the prompt: {tags})" if tags else ""), styled.negative_prompt
+        lines = [texts.prompt, *texts.notes]
+        if texts.loras:
+            lines.append("LoRAs from the styles and the prompt: " + ", ".join(f"{n} {w:g}" for n, w in texts.loras))
+        return "\n".join(lines), texts.negative_prompt
 
     return preview

@@ -14,7 +14,7 @@ from qpyt_gradio.ui.api import PRIVATE
 from qpyt_gradio.ui.errors import user_errors
 from qpyt_gradio.ui.forms import BrickForm, control, controls, spread_loras
 from qpyt_gradio.ui.parts import PageParts
-from qpyt_gradio.ui.prompt_extras import prompt_extras
+from qpyt_gradio.ui.prompt_extras import LORA_SLOTS, prompt_extras
 from qpyt_gradio.ui.recall import recall_from_image
 from qpyt_gradio.ui.running import result_area, wire_image_brick
 from qpyt_gradio.ui.send import send_bar
@@ -152,4 +152,6 @@ def _available(workspace: Workspace, values: dict[str, Any]) -> dict[str, Any]:
     missing = len(values.get("styles", [])) - len(styles) + len(values.get("loras", [])) - len(loras)
     if missing:
         gr.Warning(f"{missing} style(s) or LoRA(s) of this image are not available here and were left out.")
+    if len(loras) > LORA_SLOTS:
+        gr.Warning(f"This image used {len(loras)} LoRAs; the first {LORA_SLOTS} fill the slots.")
     return {**values, "styles": styles, "loras": loras}

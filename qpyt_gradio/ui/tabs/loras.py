@@ -4,6 +4,7 @@ rank, size, format, trigger words, preview), Insert into the Generate prompt, Re
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import gradio as gr
@@ -12,7 +13,6 @@ from PIL import Image
 from qpyt_gradio.errors import UserFacingError
 from qpyt_gradio.loras.library import LoraFile
 from qpyt_gradio.loras.tags import lora_tag
-from qpyt_gradio.models.catalog import NotListed
 from qpyt_gradio.ui.api import PRIVATE
 from qpyt_gradio.ui.errors import user_errors
 from qpyt_gradio.ui.parts import PageParts
@@ -50,8 +50,8 @@ def lora_rows(workspace: Workspace, model: str, query: str = "") -> list[list[An
 
 def _family(workspace: Workspace, model: str) -> str | None:
     try:
-        return workspace.model(model).family
-    except (UserFacingError, NotListed):
+        return workspace.catalog.get(model).family
+    except UserFacingError:
         return None
 
 
@@ -62,7 +62,7 @@ def _fits(item: LoraFile, family: str | None) -> str:
 
 
 def build_loras(workspace: Workspace, parts: PageParts) -> None:
-    folder = workspace.settings.loras_dir
+    folder = workspace.settings.lora_dir
     gr.Markdown(
         f"LoRAs are the `.safetensors` files of `{folder}` (a same-name `.png`, `.jpg` or `.webp` is the "
         "preview). Pick them under any prompt, or write `<lora:name:0.8>` in it."
@@ -94,6 +94,7 @@ def build_loras(workspace: Workspace, parts: PageParts) -> None:
             with gr.Row(visible=False) as confirm_row:
                 confirm = gr.Button("Delete the file for good", variant="stop", elem_id="qpyt-loras-confirm")
                 keep = gr.Button("Keep it", elem_id="qpyt-loras-keep")
+            doomed = gr.State(None)
     with gr.Accordion("Styles", open=False, elem_id="qpyt-styles-panel"):
         gr.Markdown(
             f"Shipped styles, then yours from `{workspace.settings.styles_dir}` (`.json` like Fooocus' "
@@ -124,7 +125,7 @@ def build_loras(workspace: Workspace, parts: PageParts) -> None:
         if not name:
             raise UserFacingError("Pick a LoRA to rename first.")
         renamed = workspace.loras.rename(name, new)
-        gr.Info(f"Renamed {name!r} to {renamed.name!r}.")
+        gr.Info(f"Renamed {html.escape(name)} to {html.escape(renamed.name)}.")
         return listed(model_name, query, renamed.name)
 
     @user_errors
@@ -132,14 +133,15 @@ def build_loras(workspace: Workspace, parts: PageParts) -> None:
         if not name:
             raise UserFacingError("Pick a LoRA to delete first.")
         workspace.loras.delete(name)
-        gr.Info(f"Deleted {name!r}.")
-        return [*listed(model_name, query), gr.update(visible=False)]
+        gr.Info(f"Deleted {html.escape(name)}.")
+        return [*listed(model_name, query), gr.update(visible=False), None]
 
-    def ask(name: str | None) -> Any:
+    def ask(name: str | None) -> tuple[Any, Any]:
+        """Show the confirmation for ``name``, which is kept: Confirm deletes that one, whatever is picked then."""
         if not name:
             gr.Warning("Pick a LoRA to delete first.")
-            return gr.skip()
-        return gr.update(visible=True)
+            return gr.skip(), gr.skip()
+        return gr.update(visible=True), name
 
     def select_row(event: gr.SelectData) -> Any:
         return event.row_value[0] if event.row_value else gr.skip()
@@ -149,10 +151,11 @@ def build_loras(workspace: Workspace, parts: PageParts) -> None:
     rescan.click(do_rescan, [model, search], listing, **PRIVATE)
     table.select(select_row, None, chosen, **PRIVATE)
     chosen.change(_details(workspace), chosen, [details, preview, new_name], **PRIVATE)
+    chosen.change(lambda: (gr.update(visible=False), None), None, [confirm_row, doomed], **PRIVATE)
     rename.click(do_rename, [chosen, new_name, model, search], listing, **PRIVATE)
-    delete.click(ask, chosen, confirm_row, **PRIVATE)
-    keep.click(lambda: gr.update(visible=False), None, confirm_row, **PRIVATE)
-    confirm.click(do_delete, [chosen, model, search], [*listing, confirm_row], **PRIVATE)
+    delete.click(ask, chosen, [confirm_row, doomed], **PRIVATE)
+    keep.click(lambda: (gr.update(visible=False), None), None, [confirm_row, doomed], **PRIVATE)
+    confirm.click(do_delete, [doomed, model, search], [*listing, confirm_row, doomed], **PRIVATE)
     insert_triggers.click(_insert(workspace, _triggers_of), [parts.prompt, chosen], parts.prompt, **PRIVATE)
     insert_tag.click(
         _insert(workspace, lambda item: lora_tag(item.name, 1.0)), [parts.prompt, chosen], parts.prompt, **PRIVATE
@@ -213,8 +216,6 @@ def _details(workspace: Workspace):
 
 def _escaped(text: str) -> str:
     """``text`` shown literally in Markdown (file names and metadata come from outside)."""
-    import html
-
     return html.escape(text).replace("*", "\\*").replace("_", "\\_").replace("`", "\\`").replace("[", "\\[")
 
 
