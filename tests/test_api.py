@@ -90,7 +90,7 @@ def test_eight_jobs_at_once_all_complete_unmixed(client):
         ({"num_images": 20}, "Number of images 20 is out of range"),
         ({"model": "no-such-model"}, "Unknown model 'no-such-model'"),
         ({"model": "old-model.ckpt"}, "pickle-based checkpoint"),
-        ({"model": "corrupted.safetensors"}, "corrupted"),
+        ({"model": "corrupted.safetensors"}, "damaged"),
         ({"model": "truncated-flux.safetensors"}, "truncated"),
         ({"model": "sd15.safetensors"}, "not a checkpoint of a supported family"),
         ({"model": "stabilityai/sdxl-turbo"}, "not in the local Hugging Face cache and the Hub cannot be reached"),

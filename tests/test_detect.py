@@ -65,10 +65,10 @@ def test_truncated_file(tmp_path):
 def test_corrupted_header(tmp_path):
     path = tmp_path / "model.safetensors"
     path.write_bytes(struct.pack("<Q", 10) + b"{not json!" + b"\0" * 32)
-    with pytest.raises(ModelUnavailable, match="corrupted"):
+    with pytest.raises(ModelUnavailable, match="damaged: its header is not valid safetensors JSON"):
         safetensors_keys(path)
     path.write_bytes(struct.pack("<Q", 10**9) + b"{}")
-    with pytest.raises(ModelUnavailable, match="corrupted or truncated"):
+    with pytest.raises(ModelUnavailable, match="or is damaged: its header claims"):
         safetensors_keys(path)
     path.write_bytes(b"abc")
     with pytest.raises(ModelUnavailable, match="not a safetensors file"):

@@ -21,7 +21,7 @@ from typing import Any
 
 from qpyt_gradio.errors import InvalidInput
 from qpyt_gradio.loras.probe import LoraInfo, probe
-from qpyt_gradio.models.detect import PICKLE_SUFFIXES
+from qpyt_gradio.models.safetensors_file import PICKLE_SUFFIXES
 
 LORA_SUFFIX = ".safetensors"
 PREVIEW_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")

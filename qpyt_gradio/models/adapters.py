@@ -46,6 +46,7 @@ class Adapters:
     active: Weights | None = ()
     fused: bool = False
     _saved: dict[int, tuple[torch.nn.Parameter, torch.Tensor]] = field(default_factory=dict)
+    _merged: list[Any] = field(default_factory=list)
     file_reads: int = 0
 
     def apply(self, pipeline: Any, uses: Sequence[AdapterUse], model_label: str) -> None:
@@ -58,16 +59,17 @@ class Adapters:
             raise
 
     def _apply(self, pipeline: Any, uses: Sequence[AdapterUse], wanted: Weights, model_label: str) -> None:
-        if self.fused and wanted != self.active:
-            self._unfuse(pipeline)
         keep = {use.adapter_name for use in uses}
         stale = [name for name in self.loaded if name not in keep]
+        missing = [use for use in uses if use.adapter_name not in self.loaded]
+        if stale or missing or wanted != self.active:
+            self._unfuse(pipeline)  # peft must never re-weight or load beside merged weights
         if stale:
-            self._unfuse(pipeline)
             pipeline.delete_adapters(stale)
             for name in stale:
                 del self.loaded[name]
-        missing = [use for use in uses if use.adapter_name not in self.loaded]
+            if not self.loaded:
+                self._saved.clear()
         for use in missing:
             self._load(pipeline, use, model_label)
         if missing or stale or wanted != self.active:
@@ -101,29 +103,30 @@ class Adapters:
         self.active = wanted
 
     def _fuse(self, pipeline: Any, names: list[str]) -> None:
-        """Merge ``names`` into the weights, keeping a copy of each weight the merge changes."""
-        try:
-            for module in _lora_modules(pipeline, names):
-                weight = module.get_base_layer().weight
-                self._saved[id(weight)] = (weight, weight.detach().to("cpu", copy=True))
-            pipeline.fuse_lora(adapter_names=names)
-        except Exception:
-            self._restore()
-            raise
+        """Merge ``names`` into the weights (peft's merge, layer by layer), first keeping a copy of each
+        weight it changes; the copies stay while adapters are loaded, so a re-fuse copies nothing."""
+        layers = _lora_modules(pipeline, names)
+        self._merged = layers
         self.fused = True
+        for layer in layers:
+            weight = layer.get_base_layer().weight
+            if id(weight) not in self._saved:
+                self._saved[id(weight)] = (weight, weight.detach().to("cpu", copy=True))
+            layer.merge(adapter_names=[name for name in names if name in layer.lora_A])
 
     def _unfuse(self, pipeline: Any) -> None:
-        if self.fused:
-            pipeline.unfuse_lora()
-            self._restore()
-            self.fused = False
-
-    def _restore(self) -> None:
-        """Put the copied weights back: what they were before any merge, exactly."""
+        """Put back the weights the merge changed, exactly (a copy, not a subtraction)."""
+        if not self.fused:
+            return
         with torch.no_grad():
-            for weight, original in self._saved.values():
-                weight.copy_(original.to(weight.device))
-        self._saved.clear()
+            for layer in self._merged:
+                weight = layer.get_base_layer().weight
+                saved = self._saved.get(id(weight))
+                if saved is not None:
+                    weight.copy_(saved[1].to(weight.device))
+                layer.merged_adapters.clear()
+        self._merged = []
+        self.fused = False
 
     def report(self) -> list[tuple[str, str, int]]:
         """(LoRA name, state, file bytes) of each loaded adapter, for the memory panel."""

@@ -17,7 +17,8 @@ from typing import Literal
 
 from qpyt_gradio.engines import Engine, Variant, engine
 from qpyt_gradio.errors import ModelUnavailable
-from qpyt_gradio.models.detect import PICKLE_SUFFIXES, Detected, detect_checkpoint, detect_folder
+from qpyt_gradio.models.detect import Detected, detect_checkpoint, detect_folder
+from qpyt_gradio.models.safetensors_file import PICKLE_SUFFIXES
 
 Source = Literal["hub", "folder", "file"]
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}$")

@@ -8,15 +8,13 @@ with a message, before any loader touches it.
 from __future__ import annotations
 
 import json
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 from qpyt_gradio.engines import ENGINES, family_of_checkpoint_keys, family_of_pipeline_class
-from qpyt_gradio.errors import ModelUnavailable
+from qpyt_gradio.errors import InvalidInput, ModelUnavailable
+from qpyt_gradio.models.safetensors_file import PICKLE_SUFFIXES, read_header
 
-PICKLE_SUFFIXES = frozenset({".ckpt", ".pt", ".pth", ".bin", ".pkl", ".pickle"})
-MAX_HEADER_BYTES = 100 * 1024 * 1024
 VAE_PREFIXES = ("first_stage_model.", "vae.")
 SUPPORTED = ", ".join(engine.label for engine in ENGINES.values())
 
@@ -44,31 +42,11 @@ def safetensors_keys(path: Path) -> set[str]:
     """Tensor names of a ``.safetensors`` file, after checking the file is whole."""
     if not path.is_file():
         raise ModelUnavailable(f"{path.name} is no longer in the models folder: put it back or press Rescan.")
-    size = path.stat().st_size
-    with path.open("rb") as handle:
-        prefix = handle.read(8)
-        if len(prefix) < 8:
-            raise ModelUnavailable(f"{path.name} is not a safetensors file: it holds only {size} bytes.")
-        (header_size,) = struct.unpack("<Q", prefix)
-        if header_size > min(MAX_HEADER_BYTES, size - 8):
-            raise ModelUnavailable(
-                f"{path.name} is corrupted or truncated (its header claims {header_size} bytes). Download it again."
-            )
-        try:
-            header = json.loads(handle.read(header_size))
-            data_end = max(
-                (entry["data_offsets"][1] for key, entry in header.items() if key != "__metadata__"), default=0
-            )
-        except (ValueError, TypeError, KeyError, IndexError):
-            raise ModelUnavailable(
-                f"{path.name} is corrupted: its header is not valid safetensors JSON. Download it again."
-            ) from None
-    expected = 8 + header_size + data_end
-    if size < expected:
-        raise ModelUnavailable(
-            f"{path.name} is truncated: {size:,} of {expected:,} bytes are there. Download it again."
-        )
-    return {key for key in header if key != "__metadata__"}
+    try:
+        entries, _metadata = read_header(path)
+    except InvalidInput as problem:
+        raise ModelUnavailable(str(problem)) from None
+    return set(entries)
 
 
 def detect_checkpoint(path: Path) -> Detected:
