@@ -16,7 +16,8 @@ import torch
 from support import lora_files
 
 from qpyt_gradio.demo import pipelines
-from qpyt_gradio.demo.loras import DEMO_LORAS, DENOISERS, build_demo_lora, build_demo_loras
+from qpyt_gradio.demo.loras import DENOISERS, build_demo_lora, build_demo_loras
+from qpyt_gradio.demo.models import DEMO_LORAS
 from qpyt_gradio.errors import InvalidInput
 from qpyt_gradio.loras.probe import LoraInfo, probe, read_header
 

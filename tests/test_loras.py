@@ -257,3 +257,19 @@ def test_rename_and_delete_stay_inside_the_folder(workspace):
     assert sorted(path.name for path in folder.iterdir()) == []
     with pytest.raises(InvalidInput, match="No LoRA is called"):
         workspace.loras.delete("my ink")
+
+
+def test_a_workflow_carries_its_loras_and_styles_into_its_outputs(unfused):
+    from qpyt_gradio.bricks.contract import Job
+    from qpyt_gradio.workflows.document import WorkflowError, read_workflow
+    from qpyt_gradio.workflows.plan import GivenFiles
+    from qpyt_gradio.workflows.runner import run_workflow
+
+    step = {"brick": "generate", "params": {**FAST, "loras": [[INK, 0.5]], "styles": ["Film Noir"]}}
+    workflow = read_workflow({"version": 1, "name": "inked", "steps": [step]}, unfused.limits)
+    done = run_workflow(unfused, Job(), workflow, GivenFiles([]))
+    recorded = read_parameters(done.files[0])["workflow"]["steps"][0]["params"]
+    assert (recorded["loras"], recorded["styles"]) == ([[INK, 0.5]], ["Film Noir"])
+    step["params"]["loras"] = [[INK, 7]]
+    with pytest.raises(WorkflowError, match=r"steps\[0\]\.params\.loras: .*out of range"):
+        read_workflow({"version": 1, "name": "bad", "steps": [step]}, unfused.limits)

@@ -12,7 +12,6 @@ import os
 import shutil
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,8 @@ from peft import LoraConfig
 from peft.utils import get_peft_model_state_dict
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
+
+from qpyt_gradio.demo.models import DEMO_LORAS
 
 RANK = 4
 SPREAD = 2.0  # B @ A then moves each projection by several times its own weight: a visible change on a tiny model
@@ -31,21 +32,6 @@ DENOISERS = {
     "flux": ("transformer", MMDIT_TARGETS),
     "sd3": ("transformer", MMDIT_TARGETS),
 }
-
-
-@dataclass(frozen=True)
-class DemoLora:
-    name: str
-    family: str
-    seed: int
-    trigger: str
-
-
-DEMO_LORAS = (
-    DemoLora("demo-sdxl-ink", "sdxl", 1, "ink style"),
-    DemoLora("demo-flux-glow", "flux", 2, "glow style"),
-    DemoLora("demo-sd3-grain", "sd3", 3, "grain style"),
-)
 
 
 def random_lora_state_dict(model: torch.nn.Module, targets: tuple[str, ...], seed: int) -> dict[str, torch.Tensor]:

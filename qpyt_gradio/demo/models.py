@@ -1,4 +1,4 @@
-"""Demo mode: tiny random-weight SDXL, FLUX and SD3 models, offered under ``demo-*`` names.
+"""Demo mode: tiny random-weight SDXL, FLUX and SD3 models, offered under ``demo-*`` names, and a LoRA for each.
 
 The catalog lists them without importing torch; the first load builds the model's folder
 once (``save_pretrained``) and then goes through the same ``from_pretrained`` path as any
@@ -22,6 +22,23 @@ class DemoModel:
     family: str
     variant: str
     builder: str
+
+
+@dataclass(frozen=True)
+class DemoLora:
+    """A tiny LoRA built for the demo engine of ``family``, with its seed and trigger phrase."""
+
+    name: str
+    family: str
+    seed: int
+    trigger: str
+
+
+DEMO_LORAS = (
+    DemoLora("demo-sdxl-ink", "sdxl", 1, "ink style"),
+    DemoLora("demo-flux-glow", "flux", 2, "glow style"),
+    DemoLora("demo-sd3-grain", "sd3", 3, "grain style"),
+)
 
 
 DEMO_MODELS = (
@@ -71,8 +88,6 @@ def with_demo_models(loader: Any) -> Any:
 def ensure_demo_loras(folder: Path) -> None:
     """Build the demo LoRAs into ``folder`` unless they are there already (each on a tiny engine), each with
     a preview image beside it, as a user's LoRA may have."""
-    from qpyt_gradio.demo.loras import DEMO_LORAS
-
     missing = [lora for lora in DEMO_LORAS if not (folder / f"{lora.name}.safetensors").is_file()]
     if missing:
         from qpyt_gradio.demo import pipelines

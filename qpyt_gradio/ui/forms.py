@@ -91,7 +91,7 @@ def control(
         return gr.Dropdown(names, value=list(value), multiselect=True, allow_custom_value=True, label=label, **options)
     if param.kind == "loras":
         text = value if isinstance(value, str) else ", ".join(f"{name}:{weight:g}" for name, weight in value)
-        return gr.Textbox(text, label=f"{label} (name:weight, …)", **options)
+        return gr.Textbox(text, label=f"{label} (name:weight)", **options)
     low, high = param.bounds(workspace.limits)
     whole = param.kind == "whole"
     if value is None or high - low > SLIDER_MAX_SPAN:
