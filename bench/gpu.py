@@ -80,7 +80,8 @@ def bare_rate(family: str, params: GenerateRequest, device: str, dry_run: bool) 
     pipeline = build(family, device, dry_run).to(device)
     quiet_progress(pipeline)
     spec = ModelSpec(f"bench-{family}", "folder", "-", family, VARIANTS[family])
-    prepared = prepare(params, spec, 4096)
+    outputs = Path(tempfile.mkdtemp(prefix="qpyt-gpu-bench-"))
+    prepared = prepare(bench_workspace(Registry(catalog_of(spec)), outputs), params, spec)
     clock = StepClock()
 
     def stamp(_pipeline, index, _timestep, tensors):

@@ -79,7 +79,7 @@ def main() -> None:
         guidance=5.0,
         seed=42,
     )
-    prepared = prepare(request, spec, 4096)
+    prepared = prepare(workspace, request, spec)
     with registry.image_job(spec.name) as job:
         pipeline = job.pipeline
 

@@ -8,11 +8,12 @@ import pytest
 import torch
 from compel import CompelForSDXL
 from compel.prompt_parser import PromptParser
+from support.compel_syntax import to_compel
 
 from qpyt_gradio.demo.pipelines import flux_pipeline, sdxl_pipeline
 from qpyt_gradio.errors import InvalidInput
 from qpyt_gradio.prompts.encoding import needs_embeddings, prompt_embeddings
-from qpyt_gradio.prompts.weighting import for_engine, has_weighting, strip_weighting, to_compel, weighted_sections
+from qpyt_gradio.prompts.weighting import for_engine, has_weighting, strip_weighting, weighted_sections
 
 LONG = " ".join(f"word{index % 10}" for index in range(200))
 

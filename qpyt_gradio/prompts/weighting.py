@@ -1,4 +1,4 @@
-"""AUTOMATIC1111 prompt weighting: read once, written out for compel or as plain text.
+"""AUTOMATIC1111 prompt weighting: read once, into runs of text with their weights, or as plain text.
 
 The syntax: ``(text:1.3)`` sets a weight, ``(text)`` multiplies it by 1.1, ``[text]`` divides it by 1.1;
 groups nest and their factors multiply, text outside any group weighs 1. ``\\(`` ``\\)`` ``\\[`` ``\\]`` are
@@ -9,8 +9,9 @@ as AUTOMATIC1111 does; for FLUX.1's T5, which reads one 512-token window, it is 
 Unbalanced brackets, a weight that is not a number from 0 to 10 and a colon inside ``[...]``
 (AUTOMATIC1111's prompt editing, not supported) are refused with :class:`InvalidInput`, quoting the piece.
 
-:func:`weighted_sections` is the one reader; :func:`to_compel`, :func:`strip_weighting` and
-:func:`for_engine` write its result for compel, for an engine without weighting, or for a family.
+:func:`weighted_sections` is the one reader: its runs go to compel as prompt objects (compel's own
+parser would change plain text: ``C++``, `` + ``, quotes); :func:`strip_weighting` and
+:func:`for_engine` write the result for an engine without weighting, or for a family.
 """
 
 from __future__ import annotations
@@ -39,8 +40,6 @@ _TOKEN = re.compile(r"\\[\\()\[\]:]|\bBREAK\b|[()\[\]:]|\\|(?:(?!\bBREAK\b)[^\\(
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _CLOSER = {"(": ")", "[": "]"}
 _OPENER = {")": "(", "]": "["}
-_COMPEL_ESCAPES = str.maketrans({"(": r"\(", ")": r"\)", '"': r"\""})
-_NO_SPACE_BEFORE = (",", ";", "!", "?")
 
 _Item = Run | None
 """A run, or None for a ``BREAK``."""
@@ -62,21 +61,6 @@ def weighted_sections(text: str) -> tuple[Section, ...]:
     groups = itertools.groupby(items, key=lambda item: item is None)
     sections = (_tidy(group) for is_break, group in groups if not is_break)
     return tuple(section for section in sections if section)
-
-
-def to_compel(text: str) -> str:
-    """``text`` in compel's syntax: ``(red)1.3`` for a weight, ``\\(`` ``\\)`` ``\\"`` for literal characters,
-    ``("section one", "section two").and()`` for ``BREAK``.
-
-    compel's parser reads ``word+`` and ``word-`` as its own weights and keeps a group holding `` + ``,
-    `` - `` or ``=`` as literal text, so :mod:`~qpyt_gradio.prompts.encoding` gives compel the runs of
-    :func:`weighted_sections` instead of this string.
-    """
-    sections = [_compel_section(section) for section in weighted_sections(text)]
-    if len(sections) <= 1:
-        return "".join(sections)
-    quoted = ", ".join(f'"{section}"' for section in sections)
-    return f"({quoted}).and()"
 
 
 def strip_weighting(text: str) -> str:
@@ -208,25 +192,6 @@ def _tidy(items: Iterable[Run]) -> Section:
     if runs:
         runs[-1] = (runs[-1][0].rstrip(), runs[-1][1])
     return tuple(runs)
-
-
-def _compel_section(section: Section) -> str:
-    pieces = [_compel_run(text, weight) for text, weight in section]
-    written = pieces[0]
-    for piece in pieces[1:]:
-        written += piece if piece.startswith(_NO_SPACE_BEFORE) else " " + piece
-    return written
-
-
-def _compel_run(text: str, weight: float) -> str:
-    escaped = text.strip().translate(_COMPEL_ESCAPES)
-    if escaped.endswith("\\"):
-        escaped += " "  # a trailing backslash would escape the bracket or quote that follows
-    return escaped if weight == 1 else f"({escaped}){_decimal(weight)}"
-
-
-def _decimal(weight: float) -> str:
-    return f"{weight:.4f}".rstrip("0").rstrip(".")
 
 
 def _quote(piece: str, limit: int = 40) -> str:
