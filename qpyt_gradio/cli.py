@@ -18,16 +18,18 @@ if TYPE_CHECKING:
 log = logging.getLogger("qpyt_gradio")
 
 
-def prepare_environment() -> None:
+def prepare_environment(settings: Settings) -> None:
     """Process-wide defaults that must be set before Gradio is imported.
 
     Light events (memory panel, send buttons...) may run 4 at a time; image jobs share one GPU
     lane whatever this says. Set here, the queue that Blocks makes is used as is: calling
-    ``queue()`` again would rebuild the whole app once more at startup.
+    ``queue()`` again would rebuild the whole app once more at startup. Uploads go to a cache of
+    this app's own, not the one every Gradio app of the machine shares.
     """
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     os.environ.setdefault("GRADIO_DEFAULT_CONCURRENCY_LIMIT", "4")
+    os.environ.setdefault("GRADIO_TEMP_DIR", str(settings.cache_dir / "gradio-uploads"))
 
 
 def warm_up(workspace: Workspace) -> None:
@@ -50,6 +52,7 @@ def serve(settings: Settings) -> None:
     if settings.host not in ("127.0.0.1", "localhost", "::1") and settings.auth is None:
         log.warning("Listening on %s without --auth: anyone on this network can use the GPU.", settings.host)
     app.launch(prevent_thread_lock=True, **launch_options(workspace))
+    print(f"Qpyt-UI is served on {app.local_url}" + (f" and {app.share_url}" if app.share_url else ""), flush=True)
     warm_up(workspace)
     app.block_thread()
 
@@ -60,12 +63,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from qpyt_gradio.headless import main as run_headless
 
         return run_headless(argv[1:])
-    prepare_environment()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = load_settings(argv)
     except SettingsError as problem:
         print(f"qpyt-ui: {problem}", file=sys.stderr)
         return 2
+    prepare_environment(settings)
     serve(settings)
     return 0

@@ -72,13 +72,13 @@ def apply_changes(document: Any, changes: Sequence[str]) -> Any:
 def main(argv: Sequence[str]) -> int:
     from qpyt_gradio.cli import prepare_environment
 
-    prepare_environment()
     arguments, rest = _parser().parse_known_args(argv)
     try:
         settings = load_settings(rest)
     except SettingsError as problem:
         print(f"qpyt-ui: {problem}", file=sys.stderr)
         return 2
+    prepare_environment(settings)
     from qpyt_gradio.bricks.contract import Job
     from qpyt_gradio.workflows.document import read_workflow, upgraded
     from qpyt_gradio.workflows.embedded import workflow_in_file

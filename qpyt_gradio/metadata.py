@@ -34,6 +34,8 @@ SAMPLER_NAMES = {
     "UniPCMultistepScheduler": "UniPC",
     "FlowMatchEulerDiscreteScheduler": "Euler (flow match)",
 }
+NEGATIVE_MARK = "Negative prompt:"
+_LINE_BREAKS = re.compile(r"\s*[\r\n\u2028\u2029\x85\x0b\x0c]+\s*")
 _SETTING = re.compile(r'\s*([\w ]+):\s*("(?:\\.|[^\\"])*"|[^,]*)(?:,|$)')
 
 
@@ -47,11 +49,11 @@ def a1111_text(parameters: dict[str, Any]) -> str:
     ``Negative prompt:`` line, settings line (with ``Lora hashes`` and the styles, as A1111 writes them)."""
     loras = [lora for lora in parameters.get("lora_files", ()) if lora["weight"]]
     tags = " ".join(f"<lora:{lora['name']}:{lora['weight']:g}>" for lora in loras)
-    prompt = parameters.get("model_prompt", parameters["prompt"])
+    prompt = _one_line(parameters.get("model_prompt", parameters["prompt"]))
     lines = [f"{prompt} {tags}".strip()]
-    negative = parameters.get("model_negative_prompt", parameters.get("negative_prompt"))
+    negative = _one_line(parameters.get("model_negative_prompt", parameters.get("negative_prompt")) or "")
     if negative:
-        lines.append(f"Negative prompt: {negative}")
+        lines.append(f"{NEGATIVE_MARK} {negative}")
     settings = {
         "Steps": parameters["steps"],
         "Sampler": parameters.get("sampler", ""),
@@ -65,6 +67,12 @@ def a1111_text(parameters: dict[str, Any]) -> str:
     }
     lines.append(", ".join(f"{key}: {_quote(value)}" for key, value in settings.items() if value != ""))
     return "\n".join(lines)
+
+
+def _one_line(text: str) -> str:
+    """``text`` on one line, its own ``Negative prompt:`` spaced out: otherwise a prompt could forge a negative
+    prompt or a settings line for the readers of this chunk (the ``qpyt`` chunk keeps the prompt exactly)."""
+    return _LINE_BREAKS.sub(" ", text).replace(NEGATIVE_MARK, "Negative prompt :")
 
 
 def _quote(value: object) -> str:

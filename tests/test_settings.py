@@ -1,5 +1,6 @@
 """Settings from environment and flags; refusing an open public link."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -50,7 +51,9 @@ def test_light_events_run_four_at_a_time_and_image_jobs_one(demo_settings, monke
     from qpyt_gradio.workspace import Workspace
 
     monkeypatch.delenv("GRADIO_DEFAULT_CONCURRENCY_LIMIT", raising=False)
-    prepare_environment()
+    monkeypatch.delenv("GRADIO_TEMP_DIR", raising=False)
+    prepare_environment(demo_settings)
+    assert os.environ["GRADIO_TEMP_DIR"] == str(demo_settings.cache_dir / "gradio-uploads")
     app = build_app(Workspace.from_settings(demo_settings))
     assert app._queue.default_concurrency_limit == 4
     gpu_events = [fn for fn in app.fns.values() if fn.concurrency_id == "gpu"]

@@ -195,6 +195,10 @@ def _not_flag(param: Param, value: Any) -> Any:
 
 
 def _checked_text(param: Param, value: str, fed: bool) -> str:
+    if "\x00" in value or any("\ud800" <= char <= "\udfff" for char in value):
+        raise InvalidInput(
+            f"{param.label} holds a character that cannot be saved (a NUL or half of a surrogate pair): remove it."
+        )
     stripped = value.strip()
     if param.required and not stripped and not fed:
         raise InvalidInput(param.required)

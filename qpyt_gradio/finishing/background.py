@@ -58,6 +58,7 @@ def load_session(model: str, home: Path, demo: bool) -> LoadedSession:
     import onnxruntime
     import rembg
 
+    onnxruntime.disable_telemetry_events()  # its Windows builds report usage events unless told not to
     path = model_file(home, model)
     if demo:
         from qpyt_gradio.demo.segmenter import write_segmenter  # torch's exporter: demo mode only

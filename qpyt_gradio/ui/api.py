@@ -84,7 +84,7 @@ def brick_endpoint(workspace: Workspace, brick: Brick, panel: Panel) -> None:
     handler = named_handler(
         list(defaults), body, docstring(brick.summary, fields, returns, workspace.limits), defaults, brick.name
     )
-    endpoint(user_errors(handler), [hidden_field(item) for item in fields], panel.outputs, brick.name)
+    endpoint(user_errors(handler, escape=False), [hidden_field(item) for item in fields], panel.outputs, brick.name)
 
 
 def endpoint(handler: Callable[..., Any], inputs: list[Any], outputs: list[Any], api_name: str) -> None:
@@ -117,7 +117,7 @@ def workflow_endpoint(workspace: Workspace) -> None:
         "Returns:\n    every output file, and the parameters used step by step (with the decided workflow)."
     )
     defaults = {"workflow": "", "files": None}
-    handler = user_errors(named_handler(list(defaults), body, doc, defaults, "run_workflow"))
+    handler = user_errors(named_handler(list(defaults), body, doc, defaults, "run_workflow"), escape=False)
     inputs = [gr.Textbox(visible=False), gr.File(visible=False, file_count="multiple", type="filepath")]
     outputs = [gr.File(visible=False, file_count="multiple"), gr.JSON(visible=False)]
     endpoint(handler, inputs, outputs, "run_workflow")

@@ -15,12 +15,15 @@ from qpyt_gradio.errors import UserFacingError
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
-def user_errors(handler: Handler) -> Handler:
+def user_errors(handler: Handler, escape: bool = True) -> Handler:
     """Show :class:`UserFacingError` messages in the page; the app keeps serving.
 
-    The gr.Error is raised outside the ``except`` block so it does not chain to (and keep
-    alive) the original traceback and whatever models its frames referenced.
+    Messages may quote what a user typed or a file's name, and the page renders them as HTML, so
+    they are escaped; ``escape`` off is for API endpoints, whose clients read plain text. The
+    gr.Error is raised outside the ``except`` block so it does not chain to (and keep alive) the
+    original traceback and whatever models its frames referenced.
     """
+    shown = (lambda message: html.escape(message, quote=False)) if escape else str
     if inspect.isgeneratorfunction(handler):
 
         @functools.wraps(handler)
@@ -31,7 +34,7 @@ def user_errors(handler: Handler) -> Handler:
             except UserFacingError as error:
                 message = str(error)
             if message is not None:
-                raise gr.Error(html.escape(message, quote=False), print_exception=False)
+                raise gr.Error(shown(message), print_exception=False)
 
         return generator_wrapper  # type: ignore[return-value]
 
@@ -42,6 +45,11 @@ def user_errors(handler: Handler) -> Handler:
             return handler(*args, **kwargs)
         except UserFacingError as error:
             message = str(error)
-        raise gr.Error(html.escape(message, quote=False), print_exception=False)
+        raise gr.Error(shown(message), print_exception=False)
 
     return wrapper  # type: ignore[return-value]
+
+
+def page_text(message: str) -> str:
+    """``message`` (which may quote user text or file names) safe to show in a page toast."""
+    return html.escape(message, quote=False)

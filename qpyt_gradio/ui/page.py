@@ -50,6 +50,9 @@ TAB_BUILDERS: dict[str, TabBuilder] = {
     "prompt-tools": build_prompt_tools,
 }
 
+UPLOADS_KEPT = (3600, 86400)
+"""Every hour, the files this page received or handed out more than a day ago leave Gradio's cache."""
+
 DEMO_BANNER = (
     "**Demo mode** — the `demo-*` models are tiny random networks built on this machine: they draw noise, "
     "fast, with no download and no GPU, so that every part of the app can be tried."
@@ -107,7 +110,7 @@ def _shown_panel(brick: Brick) -> Panel:
 
 def build_app(workspace: Workspace) -> gr.Blocks:
     """The whole Blocks page for ``workspace``; launch it with :func:`launch_options`."""
-    with gr.Blocks(title="Qpyt-UI", fill_width=True, analytics_enabled=False) as app:
+    with gr.Blocks(title="Qpyt-UI", fill_width=True, analytics_enabled=False, delete_cache=UPLOADS_KEPT) as app:
         sidebar = build_sidebar(workspace, app)
         gr.Markdown(f"## Qpyt-UI <small>{__version__}</small>")
         if workspace.settings.demo:
@@ -156,6 +159,8 @@ def launch_options(workspace: Workspace) -> dict[str, Any]:
         "js": assets.JS,
         "footer_links": ["api", "settings"],
         "mcp_server": settings.mcp,
+        "enable_monitoring": False,
+        "quiet": True,
     }
 
 

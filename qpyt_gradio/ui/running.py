@@ -15,7 +15,7 @@ from qpyt_gradio.bricks.contract import Brick, Choices, Holds, Job
 from qpyt_gradio.errors import GenerationCancelled
 from qpyt_gradio.spaces_gpu import on_gpu
 from qpyt_gradio.ui.api import GPU_QUEUE, PRIVATE, session_key
-from qpyt_gradio.ui.errors import user_errors
+from qpyt_gradio.ui.errors import page_text, user_errors
 from qpyt_gradio.ui.forms import BrickForm
 from qpyt_gradio.ui.panels import ImagesPanel, Panel
 from qpyt_gradio.ui.parts import PageParts
@@ -77,14 +77,14 @@ def stream_brick(
             result = running.result
             show = gr.Info if result.holds is Holds.TEXT else gr.Warning
             for note in result.notes:
-                show(note)
+                show(page_text(note))
             yield _single(panel.final(result))
     except GenerationCancelled as stopped:
         message = str(stopped)
     else:
         return
     # Reported outside the handler: the exception's frames hold the sampling tensors.
-    gr.Info(message)
+    gr.Info(page_text(message))
     yield _single(panel.stopped(message))
 
 

@@ -11,7 +11,7 @@ from qpyt_gradio.bricks.generate import BRICK, GenerateRequest
 from qpyt_gradio.bricks.params import Declared, declaration
 from qpyt_gradio.models.catalog import ModelSpec
 from qpyt_gradio.ui.api import PRIVATE
-from qpyt_gradio.ui.errors import user_errors
+from qpyt_gradio.ui.errors import page_text, user_errors
 from qpyt_gradio.ui.forms import BrickForm, control, controls, spread_loras
 from qpyt_gradio.ui.parts import PageParts
 from qpyt_gradio.ui.prompt_extras import LORA_SLOTS, prompt_extras
@@ -137,7 +137,7 @@ def _recall(workspace: Workspace, names: list[str]):
             return tuple(gr.skip() for _ in names)
         values, message = recall_from_image(Path(path), workspace.catalog)
         if message:
-            gr.Warning(message)
+            gr.Warning(page_text(message))
         values = spread_loras(_available(workspace, values), names)
         return tuple(values[name] if name in values else gr.skip() for name in names)
 

@@ -14,7 +14,7 @@ from qpyt_gradio.errors import UserFacingError
 from qpyt_gradio.loras.library import LoraFile
 from qpyt_gradio.loras.tags import lora_tag
 from qpyt_gradio.ui.api import PRIVATE
-from qpyt_gradio.ui.errors import user_errors
+from qpyt_gradio.ui.errors import page_text, user_errors
 from qpyt_gradio.ui.parts import PageParts
 from qpyt_gradio.ui.prompt_extras import lora_options, style_options
 from qpyt_gradio.ui.sidebar import size_text
@@ -125,7 +125,7 @@ def build_loras(workspace: Workspace, parts: PageParts) -> None:
         if not name:
             raise UserFacingError("Pick a LoRA to rename first.")
         renamed = workspace.loras.rename(name, new)
-        gr.Info(f"Renamed {html.escape(name)} to {html.escape(renamed.name)}.")
+        gr.Info(page_text(f"Renamed {name} to {renamed.name}."))
         return listed(model_name, query, renamed.name)
 
     @user_errors
@@ -133,7 +133,7 @@ def build_loras(workspace: Workspace, parts: PageParts) -> None:
         if not name:
             raise UserFacingError("Pick a LoRA to delete first.")
         workspace.loras.delete(name)
-        gr.Info(f"Deleted {html.escape(name)}.")
+        gr.Info(page_text(f"Deleted {name}."))
         return [*listed(model_name, query), gr.update(visible=False), None]
 
     def ask(name: str | None) -> tuple[Any, Any]:

@@ -17,7 +17,7 @@ from qpyt_gradio.bricks.contract import Choices, Holds
 from qpyt_gradio.bricks.table import BRICKS
 from qpyt_gradio.errors import InvalidInput
 from qpyt_gradio.ui.api import PRIVATE
-from qpyt_gradio.ui.errors import user_errors
+from qpyt_gradio.ui.errors import page_text, user_errors
 from qpyt_gradio.ui.parts import PageParts
 from qpyt_gradio.ui.running import in_history, wire_cancel, workflow_events
 from qpyt_gradio.ui.streaming import StageEvent, StepEvent
@@ -129,7 +129,7 @@ def build_workflow(workspace: Workspace, parts: PageParts) -> None:
     def showing(document: Any, label: str, current: Draft | None, version: int) -> tuple[Any, ...]:
         workflow = read_workflow(document, workspace.limits)
         loaded = from_document(workflow.to_json(), label, start=(current or {}).get("next_id", 1))
-        gr.Info(f"Loaded {label or workflow.name}: {len(workflow.steps)} step(s).")
+        gr.Info(page_text(f"Loaded {label or workflow.name}: {len(workflow.steps)} step(s)."))
         return loaded, version + 1, loaded["name"], loaded["description"]
 
     def loader(folder: WorkflowFolder, missing: str) -> Any:
@@ -152,7 +152,7 @@ def build_workflow(workspace: Workspace, parts: PageParts) -> None:
         if not chosen:
             raise InvalidInput("Pick the saved workflow to rename first.")
         path = saved.rename(chosen, target)
-        gr.Info(f"Renamed {chosen} to {path.stem}.")
+        gr.Info(page_text(f"Renamed {chosen} to {path.stem}."))
         return gr.update(choices=saved.names(), value=path.stem)
 
     @user_errors
@@ -160,7 +160,7 @@ def build_workflow(workspace: Workspace, parts: PageParts) -> None:
         if not chosen:
             raise InvalidInput("Pick the saved workflow to delete first.")
         saved.delete(chosen)
-        gr.Info(f"Deleted {chosen}.")
+        gr.Info(page_text(f"Deleted {chosen}."))
         return gr.update(choices=saved.names(), value=None)
 
     def add_step(current: Draft | None, version: int, brick: str) -> tuple[Draft, int]:
@@ -212,7 +212,7 @@ def stream_run(
                 yield f"{stage} · {event.done}/{event.total}", preview, skip, skip, skip
             elif isinstance(event, WorkflowRun):
                 for note in event.all_notes:
-                    gr.Warning(note)
+                    gr.Warning(page_text(note))
                 images, files, texts = outputs_of(event.outcomes)
                 last = f", the last {Path(files[-1]).name}" if files else ""
                 done = f"**Done**: {len(event.outcomes)} step(s), {len(files)} file(s){last}."
@@ -225,4 +225,4 @@ def stream_run(
     yield f"**Stopped.** {stopped}", images, files, texts, skip
     if isinstance(stopped, WorkflowFailed):
         raise stopped
-    gr.Info(str(stopped))
+    gr.Info(page_text(str(stopped)))

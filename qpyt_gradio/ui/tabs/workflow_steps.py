@@ -14,7 +14,7 @@ import gradio as gr
 from qpyt_gradio.bricks.table import BRICKS
 from qpyt_gradio.errors import InvalidInput
 from qpyt_gradio.ui.api import GPU_QUEUE, PRIVATE, session_key
-from qpyt_gradio.ui.errors import user_errors
+from qpyt_gradio.ui.errors import page_text, user_errors
 from qpyt_gradio.ui.forms import control
 from qpyt_gradio.ui.parts import PageParts
 from qpyt_gradio.ui.running import named_handler
@@ -177,7 +177,7 @@ class StepsView:
             written = document(draft, label, about, current)
             read_workflow(written, self.workspace.limits)
             path = actions.folder.save(label, written, overwrite=replace)
-            gr.Info(f"Saved {path.name} in {actions.folder.folder}.")
+            gr.Info(page_text(f"Saved {path.name} in {actions.folder.folder}."))
             return gr.update(choices=actions.folder.names(), value=path.stem)
 
         names = ["draft", "choices", "given", "label", "about", *(f"control_{index}" for index in range(len(controls)))]
