@@ -20,6 +20,10 @@ MEMORY_STRATEGIES = ("auto", "gpu", "model_offload", "group_offload", "sequentia
 TRUE_WORDS = {"1", "true", "yes", "on"}
 PRESETS_DIR = Path(__file__).resolve().parent.parent / "presets"
 STYLES_DIR = Path(__file__).resolve().parent.parent / "styles"
+SHARED_JOB_SECONDS = 300.0
+SHARED_COST = 160.0
+"""What one job may take on a shared link or a Space, unless set: 5 minutes, and 160 megapixel-steps
+(1024² at 40 steps × 4 images; SDXL-Turbo, FLUX.1 schnell and SD 3.5 Turbo stay far below)."""
 
 
 class SettingsError(ValueError):
@@ -49,11 +53,31 @@ class Settings:
     enhance_model: str | None = None
     auto_translate: bool = False
     mcp: bool = False
+    max_job_seconds: float | None = None
+    max_cost: float | None = None
+    on_spaces: bool = False
 
     @property
     def presets_dir(self) -> Path:
         """The ready workflows shipped with the app (read-only)."""
         return PRESETS_DIR
+
+    @property
+    def shared(self) -> bool:
+        """Served to others: a public link or a Hugging Face Space."""
+        return self.share or self.on_spaces
+
+    @property
+    def job_seconds_limit(self) -> float | None:
+        """How long one job may run before it is stopped; None: as long as it takes."""
+        return (
+            self.max_job_seconds if self.max_job_seconds is not None else (SHARED_JOB_SECONDS if self.shared else None)
+        )
+
+    @property
+    def cost_limit(self) -> float | None:
+        """The largest job allowed, in megapixel-steps; None: any."""
+        return self.max_cost if self.max_cost is not None else (SHARED_COST if self.shared else None)
 
     @property
     def shipped_styles_dir(self) -> Path:
@@ -87,6 +111,9 @@ class Settings:
             )
         if self.lora_fusing not in LORA_FUSING:
             raise SettingsError(f"LoRA fusing {self.lora_fusing!r} is unknown; use one of {', '.join(LORA_FUSING)}")
+        for name, value in (("--max-job-seconds", self.max_job_seconds), ("--max-cost", self.max_cost)):
+            if value is not None and not 0 < value < float("inf"):
+                raise SettingsError(f"{name} takes a positive number, not {value}")
         if not 1 <= self.port <= 65535:
             raise SettingsError(f"port {self.port} is out of range 1-65535")
         if not MIN_SIDE <= self.max_side <= 4 * MAX_SIDE:
@@ -138,6 +165,18 @@ def _argument_parser(defaults: Settings) -> argparse.ArgumentParser:
         choices=LORA_FUSING,
         default=defaults.lora_fusing,
         help="merge the LoRAs into the weights (fused) or keep them beside (unfused); default %(default)s",
+    )
+    parser.add_argument(
+        "--max-job-seconds",
+        type=float,
+        default=defaults.max_job_seconds,
+        help=f"stop a job that runs longer (default: none; {SHARED_JOB_SECONDS:g} with --share or on Spaces)",
+    )
+    parser.add_argument(
+        "--max-cost",
+        type=float,
+        default=defaults.max_cost,
+        help=f"refuse a job above this many megapixel-steps (default: none; {SHARED_COST:g} with --share or on Spaces)",
     )
     parser.add_argument("--max-side", type=int, default=defaults.max_side, help="largest width/height allowed")
     parser.add_argument("--caption-model", default=defaults.caption_model, help="Florence-2 model (hub id or folder)")
@@ -195,8 +234,21 @@ def _from_environment(environ: Mapping[str, str]) -> tuple[Settings, str | None]
         enhance_model=environ.get("QPYT_ENHANCE_MODEL") or None,
         auto_translate=flag("QPYT_AUTO_TRANSLATE", base.auto_translate),
         mcp=flag("QPYT_MCP", base.mcp),
+        max_job_seconds=_number(environ, "QPYT_MAX_JOB_SECONDS"),
+        max_cost=_number(environ, "QPYT_MAX_COST"),
+        on_spaces=bool(environ.get("SPACE_ID")),
     )
     return settings, environ.get("QPYT_AUTH")
+
+
+def _number(environ: Mapping[str, str], name: str) -> float | None:
+    text = environ.get(name)
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise SettingsError(f"{name} takes a number, not {text!r}") from None
 
 
 def load_settings(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
@@ -204,6 +256,6 @@ def load_settings(argv: Sequence[str] | None = None, environ: Mapping[str, str] 
     from_env, env_auth = _from_environment(os.environ if environ is None else environ)
     values = vars(_argument_parser(from_env).parse_args(argv))
     values["auth"] = parse_auth(values["auth"] or env_auth)
-    settings = Settings(**values)
+    settings = Settings(**values, on_spaces=from_env.on_spaces)
     settings.check()
     return settings

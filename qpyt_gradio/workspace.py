@@ -27,22 +27,50 @@ if TYPE_CHECKING:
     from qpyt_gradio.prompts.styles import StyleBook
 
 
+class JobFlag(threading.Event):
+    """A job's cancel flag: set by Cancel, or by the job's time limit (then ``expired``)."""
+
+    def __init__(self, seconds: float | None) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self.expired = False
+
+    def expire(self) -> None:
+        self.expired = True
+        self.set()
+
+    def explain(self, message: str) -> str:
+        """``message`` about the stop, with the time limit named when that is what stopped the job."""
+        if not self.expired:
+            return message
+        return (
+            f"Stopped after {self.seconds:g} s, the longest a job may run here (--max-job-seconds). {message} "
+            "Ask for less work: fewer steps, a smaller size or fewer images."
+        )
+
+
 class JobBoard:
     """Cancel flags of running jobs, by browser session, so Cancel stops only that session's jobs."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._flags: dict[str, set[threading.Event]] = defaultdict(set)
+        self._flags: dict[str, set[JobFlag]] = defaultdict(set)
 
     @contextlib.contextmanager
-    def running(self, session: str) -> Iterator[threading.Event]:
-        """A cancel flag for one job of ``session``, listed while the block runs."""
-        flag = threading.Event()
+    def running(self, session: str, seconds: float | None = None) -> Iterator[JobFlag]:
+        """A cancel flag for one job of ``session``, listed while the block runs, set after ``seconds``."""
+        flag = JobFlag(seconds)
+        timer = threading.Timer(seconds, flag.expire) if seconds is not None else None
         with self._lock:
             self._flags[session].add(flag)
+        if timer is not None:
+            timer.daemon = True
+            timer.start()
         try:
             yield flag
         finally:
+            if timer is not None:
+                timer.cancel()
             with self._lock:
                 self._flags[session].discard(flag)
                 if not self._flags[session]:

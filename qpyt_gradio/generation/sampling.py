@@ -20,6 +20,7 @@ from PIL import Image
 from qpyt_gradio.bricks.contract import Job
 from qpyt_gradio.engines import Task
 from qpyt_gradio.errors import GenerationCancelled, InvalidInput
+from qpyt_gradio.generation.budget import check_budget, denoising_steps, megapixel_steps
 from qpyt_gradio.generation.preview import LatentPreviewer
 from qpyt_gradio.generation.request import Prompting
 from qpyt_gradio.loras.selection import AdapterUse
@@ -63,11 +64,13 @@ def prompt_arguments(spec: ModelSpec, shared: Prompting, seeds: Sequence[int] | 
 
 
 def sample(workspace: Workspace, job: Job, sampling: Sampling, progress: bool = True) -> tuple[list[Image.Image], str]:
-    """Run the call for ``job``; returns the images and the sampler's name. Out of memory becomes advice.
+    """Run the call for ``job``, within the app's budget; returns the images and the sampler's name. Out of
+    memory becomes advice.
 
     ``progress`` off keeps the steps of this call out of the job's progress (a brick that runs
     many calls, like the tiled upscaler, reports its own).
     """
+    _check_cost(workspace, sampling)
     try:
         return _call(workspace, job, sampling, progress)
     except torch.OutOfMemoryError:
@@ -78,6 +81,15 @@ def sample(workspace: Workspace, job: Job, sampling: Sampling, progress: bool = 
         f"Out of GPU memory at {sampling.width}×{sampling.height} with {count} image(s). Try a smaller "
         "size or fewer images, or a lower-memory strategy in Settings (model_offload, group_offload)."
     )
+
+
+def _check_cost(workspace: Workspace, sampling: Sampling) -> None:
+    arguments = sampling.arguments
+    steps = denoising_steps(arguments["num_inference_steps"], arguments.get("strength"))
+    count = arguments.get("num_images_per_prompt", 1)
+    cost = megapixel_steps(sampling.width, sampling.height, steps, count)
+    what = f"{sampling.width}×{sampling.height} × {steps} steps × {count} image(s)"
+    check_budget(workspace, cost, what, "the size, the steps or the number of images")
 
 
 def _call(workspace: Workspace, job: Job, sampling: Sampling, progress: bool) -> tuple[list[Image.Image], str]:

@@ -17,6 +17,7 @@ from PIL import Image
 
 from qpyt_gradio.bricks.contract import Job, Result
 from qpyt_gradio.errors import GenerationCancelled, InvalidInput
+from qpyt_gradio.generation.budget import check_budget, denoising_steps, megapixel_steps
 from qpyt_gradio.generation.editing import MAX_SOURCE_SIDE, check_edit, edit_parameters, open_source
 from qpyt_gradio.generation.results import save_images
 from qpyt_gradio.generation.sampling import Sampling, prompt_arguments, sample
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from qpyt_gradio.workspace import Workspace
 
 DEFAULT_PROMPT = "highly detailed, sharp focus"
+MAX_TILES_PER_SIDE = 16
 PREVIEW_SIDE = 512
 
 
@@ -58,7 +60,7 @@ def tile_weights(starts: list[int], index: int, tile: int) -> np.ndarray:
 
 def check_tiling(request: Any, width: int, height: int, default_tile: int, multiple: int) -> tuple[int, int]:
     """Tile and overlap (0 takes the model's size and an eighth of the tile); refuses an output larger
-    than allowed before any work."""
+    than allowed, or tiles so small that there would be more than about 16 a side, before any work."""
     scale = request.scale
     target = (round(width * scale), round(height * scale))
     if max(target) > MAX_SOURCE_SIDE:
@@ -67,6 +69,12 @@ def check_tiling(request: Any, width: int, height: int, default_tile: int, multi
             "Use a smaller scale."
         )
     tile = whole_number("Tile size", request.tile or default_tile, 64, 4096)
+    floor = max(64, math.ceil(max(target) / MAX_TILES_PER_SIDE))
+    if tile < floor:
+        raise InvalidInput(
+            f"Tile {tile} would cut the {target[0]}×{target[1]} output into too many tiles: use a tile of at least "
+            f"{floor} (or 0 for the model's own size)."
+        )
     tile -= tile % multiple
     overlap = request.overlap or tile // 8
     if overlap >= tile // 2:
@@ -95,6 +103,9 @@ def upscale(workspace: Workspace, job: Job, request: Any) -> Result:
     columns = tile_starts(padded_size[0], tile_w, overlap)
     rows = tile_starts(padded_size[1], tile_h, overlap)
     total = len(rows) * len(columns)
+    steps = denoising_steps(shared.steps, request.strength)
+    what = f"{total} tiles of {tile_w}×{tile_h} × {steps} steps"
+    check_budget(workspace, megapixel_steps(tile_w, tile_h, steps, total), what, "the scale, or the steps or strength")
     blended = np.zeros((padded_size[1], padded_size[0], 3), dtype=np.float32)
     weights = np.zeros((padded_size[1], padded_size[0], 1), dtype=np.float32)
     sampler = ""

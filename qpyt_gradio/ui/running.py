@@ -21,7 +21,7 @@ from qpyt_gradio.ui.panels import ImagesPanel, Panel
 from qpyt_gradio.ui.parts import PageParts
 from qpyt_gradio.ui.sidebar import choices_from, memory_panel
 from qpyt_gradio.ui.streaming import BackgroundJob, QueueReporter
-from qpyt_gradio.workflows.runner import run_brick
+from qpyt_gradio.workflows.runner import WorkflowCancelled, run_brick
 from qpyt_gradio.workspace import Workspace
 
 HISTORY_LIMIT = 200
@@ -63,7 +63,7 @@ def stream_brick(
 ) -> Iterator[tuple[Any, ...]]:
     """Run ``brick`` on ``request`` as a job of ``session`` in a worker; yield the panel's updates."""
     try:
-        with workspace.jobs.running(session) as cancel:
+        with workspace.jobs.running(session, workspace.settings.job_seconds_limit) as cancel:
             job = Job(choices, cancel)
 
             def work(emit: Callable[[object], None]) -> Any:
@@ -80,7 +80,7 @@ def stream_brick(
                 show(page_text(note))
             yield _single(panel.final(result))
     except GenerationCancelled as stopped:
-        message = str(stopped)
+        message = cancel.explain(str(stopped))
     else:
         return
     # Reported outside the handler: the exception's frames hold the sampling tensors.
@@ -208,14 +208,20 @@ def workflow_events(
     from qpyt_gradio.ui.streaming import StageEvent
     from qpyt_gradio.workflows.runner import run_workflow
 
-    with workspace.jobs.running(session) as cancel:
+    with workspace.jobs.running(session, workspace.settings.job_seconds_limit) as cancel:
 
         def work(emit: Callable[[object], None]) -> Any:
             def announce(number: int, total: int, brick: Brick) -> None:
                 emit(StageEvent(number, total, brick.name))
 
             job = Job(choices, cancel, QueueReporter(emit))
-            return run_workflow(workspace, job, workflow, given, announce)
+            try:
+                return run_workflow(workspace, job, workflow, given, announce)
+            except WorkflowCancelled as stopped:
+                if not cancel.expired:
+                    raise
+                explained = WorkflowCancelled(cancel.explain(str(stopped)), stopped.kept)
+            raise explained
 
         running = BackgroundJob(work, cancel)
         yield from running.events()
