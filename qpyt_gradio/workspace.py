@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from qpyt_gradio.bricks.contract import Choices
 from qpyt_gradio.demo.models import demo_specs, with_demo_models
+from qpyt_gradio.lane import FairLane
 from qpyt_gradio.models.catalog import Catalog, ModelSpec, NotListed, hub_spec
 from qpyt_gradio.settings import Settings
 
@@ -30,12 +31,27 @@ if TYPE_CHECKING:
 class JobFlag(threading.Event):
     """A job's cancel flag: set by Cancel, or by the job's time limit (then ``expired``)."""
 
-    def __init__(self, seconds: float | None) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.seconds = seconds
+        self.seconds: float | None = None
         self.expired = False
 
-    def expire(self) -> None:
+    @contextlib.contextmanager
+    def time_limit(self, seconds: float | None) -> Iterator[None]:
+        """Set the flag if the block still runs after ``seconds`` (None: no limit)."""
+        if seconds is None:
+            yield
+            return
+        self.seconds = seconds
+        timer = threading.Timer(seconds, self._expire)
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
+
+    def _expire(self) -> None:
         self.expired = True
         self.set()
 
@@ -57,20 +73,14 @@ class JobBoard:
         self._flags: dict[str, set[JobFlag]] = defaultdict(set)
 
     @contextlib.contextmanager
-    def running(self, session: str, seconds: float | None = None) -> Iterator[JobFlag]:
-        """A cancel flag for one job of ``session``, listed while the block runs, set after ``seconds``."""
-        flag = JobFlag(seconds)
-        timer = threading.Timer(seconds, flag.expire) if seconds is not None else None
+    def running(self, session: str) -> Iterator[JobFlag]:
+        """A cancel flag for one job of ``session`` (waiting or running), listed while the block runs."""
+        flag = JobFlag()
         with self._lock:
             self._flags[session].add(flag)
-        if timer is not None:
-            timer.daemon = True
-            timer.start()
         try:
             yield flag
         finally:
-            if timer is not None:
-                timer.cancel()
             with self._lock:
                 self._flags[session].discard(flag)
                 if not self._flags[session]:
@@ -95,6 +105,7 @@ class Workspace:
     outputs_dir: Path
     dated_outputs: bool = True
     jobs: JobBoard = field(default_factory=JobBoard)
+    lane: FairLane = field(default_factory=FairLane)
     _registry: Registry | None = None
     _registry_lock: threading.Lock = field(default_factory=threading.Lock)
     _loras: LoraLibrary | None = None

@@ -60,10 +60,11 @@ def test_generate_on_each_engine(client, served_app, name, family):
     assert set(used["files"]) <= set(saved)
 
 
-def test_eight_jobs_at_once_all_complete_unmixed(client):
+def test_eight_jobs_at_once_from_two_clients_all_complete_unmixed(client, served_app):
+    other = Client(served_app["url"], verbose=False)  # one session may keep only four jobs waiting
     jobs = {
         seed: submit(
-            client,
+            client if seed % 2 else other,
             prompt=f"job {seed}",
             model="demo-sd3",
             guidance=2.0,

@@ -61,7 +61,7 @@ def test_the_upscaler_counts_its_tiles_and_keeps_them_few(demo_settings, tmp_pat
 
 
 def test_a_job_past_its_time_limit_stops_and_says_why(workspace):
-    with workspace.jobs.running("someone", 0.3) as flag:
+    with workspace.jobs.running("someone") as flag, flag.time_limit(0.3):
         started = time.monotonic()
         with pytest.raises(GenerationCancelled) as stopped:
             run(
@@ -73,6 +73,6 @@ def test_a_job_past_its_time_limit_stops_and_says_why(workspace):
 
 def test_cancel_is_not_taken_for_the_time_limit():
     board = JobBoard()
-    with board.running("someone", 60) as flag:
+    with board.running("someone") as flag, flag.time_limit(60):
         assert board.cancel("someone") == 1
         assert flag.is_set() and not flag.expired and flag.explain("Cancelled.") == "Cancelled."

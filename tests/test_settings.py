@@ -47,6 +47,7 @@ def test_app_refuses_to_share_without_auth():
 
 def test_light_events_run_four_at_a_time_and_image_jobs_one(demo_settings, monkeypatch):
     from qpyt_gradio.cli import prepare_environment
+    from qpyt_gradio.ui.api import LANE_THREADS
     from qpyt_gradio.ui.page import build_app
     from qpyt_gradio.workspace import Workspace
 
@@ -57,7 +58,7 @@ def test_light_events_run_four_at_a_time_and_image_jobs_one(demo_settings, monke
     app = build_app(Workspace.from_settings(demo_settings))
     assert app._queue.default_concurrency_limit == 4
     gpu_events = [fn for fn in app.fns.values() if fn.concurrency_id == "gpu"]
-    assert gpu_events and all(fn.concurrency_limit == 1 for fn in gpu_events)
+    assert gpu_events and all(fn.concurrency_limit == LANE_THREADS for fn in gpu_events), "they wait in the lane"
 
 
 def test_mcp_is_off_unless_asked(demo_settings):

@@ -21,8 +21,11 @@ if TYPE_CHECKING:
     from qpyt_gradio.ui.panels import Panel
     from qpyt_gradio.workspace import Workspace
 
-GPU_QUEUE = {"concurrency_id": "gpu", "concurrency_limit": 1}
-"""Every event that runs a model joins this one queue: jobs wait their turn instead of fighting."""
+LANE_THREADS = 16
+GPU_QUEUE = {"concurrency_id": "gpu", "concurrency_limit": LANE_THREADS}
+"""Every event that runs a model joins this queue, whose handlers then wait in the fair GPU lane
+(:mod:`qpyt_gradio.lane`: sessions in turn, one job at a time); Gradio's own queue, first come
+first served, only bounds how many handlers wait at once."""
 
 PRIVATE = {"api_visibility": "private"}
 """Events of the page itself: not endpoints of the API, nor MCP tools."""

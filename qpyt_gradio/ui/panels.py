@@ -13,9 +13,15 @@ from typing import Any, Protocol
 import gradio as gr
 
 from qpyt_gradio.bricks.contract import Brick, Holds, Result
-from qpyt_gradio.ui.streaming import StepEvent, TextEvent
+from qpyt_gradio.ui.streaming import StepEvent, TextEvent, WaitEvent
 
 PREVIEW_SVG_BYTES = 3 * 1024**2
+RESULT_LABEL = "Result"
+
+
+def waiting_label(ahead: int) -> str:
+    """What a result area says while its job waits for the GPU lane."""
+    return f"Result — waiting, {ahead} job{'s' if ahead != 1 else ''} to go before yours"
 
 
 class Panel(Protocol):
@@ -31,25 +37,33 @@ class Panel(Protocol):
 
 @dataclass(frozen=True)
 class ImagesPanel:
-    """A gallery (live previews, then the saved images) and the parameters used."""
+    """A gallery (live previews, then the saved images) and the parameters used. In the page (``page``)
+    the gallery's label tells the job's place while it waits for the GPU lane; API clients get values."""
 
     gallery: gr.Gallery
     used: gr.JSON
+    page: bool = True
 
     @property
     def outputs(self) -> list[Any]:
         return [self.gallery, self.used]
 
     def partial(self, event: object) -> tuple[Any, ...] | None:
+        if isinstance(event, WaitEvent) and self.page:
+            return gr.update(label=waiting_label(event.ahead)), gr.skip()
         if isinstance(event, StepEvent) and event.preview is not None:
-            return [event.preview], gr.skip()
+            return self._shown([event.preview]), gr.skip()
         return None
 
     def final(self, result: Result) -> tuple[Any, ...]:
-        return [str(path) for path in result.paths], result.parameters
+        return self._shown([str(path) for path in result.paths]), result.parameters
 
     def stopped(self, message: str) -> tuple[Any, ...]:
-        return gr.skip(), {"cancelled": True, "message": message}
+        return (gr.update(label=RESULT_LABEL) if self.page else gr.skip()), {"cancelled": True, "message": message}
+
+    def _shown(self, images: list[Any]) -> Any:
+        """``images`` in the gallery (in the page, under its own label again)."""
+        return gr.update(value=images, label=RESULT_LABEL) if self.page else images
 
 
 @dataclass(frozen=True)
@@ -114,7 +128,7 @@ def svg_preview(result: Result) -> str:
 def hidden_panel(brick: Brick) -> Panel:
     """The outputs of ``brick``'s API endpoint, as hidden components."""
     if brick.gives is Holds.IMAGES:
-        return ImagesPanel(gr.Gallery(visible=False, format="png", type="filepath"), gr.JSON(visible=False))
+        return ImagesPanel(gr.Gallery(visible=False, format="png", type="filepath"), gr.JSON(visible=False), page=False)
     if brick.gives is Holds.SVG:
         return SvgPanel(gr.File(visible=False), gr.JSON(visible=False))
     return TextPanel(gr.Textbox(visible=False), gr.Textbox(visible=False) if brick.returns_note else None)

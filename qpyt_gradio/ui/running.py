@@ -4,6 +4,7 @@ images in the session gallery."""
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -17,12 +18,12 @@ from qpyt_gradio.spaces_gpu import on_gpu
 from qpyt_gradio.ui.api import GPU_QUEUE, PRIVATE, session_key
 from qpyt_gradio.ui.errors import page_text, user_errors
 from qpyt_gradio.ui.forms import BrickForm
-from qpyt_gradio.ui.panels import ImagesPanel, Panel
+from qpyt_gradio.ui.panels import RESULT_LABEL, ImagesPanel, Panel
 from qpyt_gradio.ui.parts import PageParts
 from qpyt_gradio.ui.sidebar import choices_from, memory_panel
-from qpyt_gradio.ui.streaming import BackgroundJob, QueueReporter
+from qpyt_gradio.ui.streaming import BackgroundJob, QueueReporter, WaitEvent
 from qpyt_gradio.workflows.runner import WorkflowCancelled, run_brick
-from qpyt_gradio.workspace import Workspace
+from qpyt_gradio.workspace import JobFlag, Workspace
 
 HISTORY_LIMIT = 200
 
@@ -63,11 +64,12 @@ def stream_brick(
 ) -> Iterator[tuple[Any, ...]]:
     """Run ``brick`` on ``request`` as a job of ``session`` in a worker; yield the panel's updates."""
     try:
-        with workspace.jobs.running(session, workspace.settings.job_seconds_limit) as cancel:
+        with workspace.jobs.running(session) as cancel:
             job = Job(choices, cancel)
 
             def work(emit: Callable[[object], None]) -> Any:
-                return run_brick(workspace, replace(job, reporter=QueueReporter(emit)), brick, request)
+                with in_turn(workspace, session, cancel, emit):
+                    return run_brick(workspace, replace(job, reporter=QueueReporter(emit)), brick, request)
 
             running = BackgroundJob(work, cancel)
             for event in running.events():
@@ -86,6 +88,16 @@ def stream_brick(
     # Reported outside the handler: the exception's frames hold the sampling tensors.
     gr.Info(page_text(message))
     yield _single(panel.stopped(message))
+
+
+@contextlib.contextmanager
+def in_turn(workspace: Workspace, session: str, cancel: JobFlag, emit: Callable[[object], None]) -> Iterator[None]:
+    """Wait for ``session``'s turn on the GPU lane (telling its place), then run within the time limit."""
+    with (
+        workspace.lane.turn(session, cancel, lambda ahead: emit(WaitEvent(ahead))),
+        cancel.time_limit(workspace.settings.job_seconds_limit),
+    ):
+        yield
 
 
 def _single(update: tuple[Any, ...]) -> Any:
@@ -174,7 +186,7 @@ def result_area(run_label: str, key: str) -> ResultArea:
         cancel = gr.Button("Cancel", variant="stop", scale=1, min_width=90, elem_id=f"qpyt-{key}-cancel")
     add = gr.Button("Add to workflow", size="sm", elem_id=f"qpyt-{key}-add")
     gallery = gr.Gallery(
-        label="Result",
+        label=RESULT_LABEL,
         format="png",
         type="filepath",
         columns=2,
@@ -208,7 +220,7 @@ def workflow_events(
     from qpyt_gradio.ui.streaming import StageEvent
     from qpyt_gradio.workflows.runner import run_workflow
 
-    with workspace.jobs.running(session, workspace.settings.job_seconds_limit) as cancel:
+    with workspace.jobs.running(session) as cancel:
 
         def work(emit: Callable[[object], None]) -> Any:
             def announce(number: int, total: int, brick: Brick) -> None:
@@ -216,7 +228,8 @@ def workflow_events(
 
             job = Job(choices, cancel, QueueReporter(emit))
             try:
-                return run_workflow(workspace, job, workflow, given, announce)
+                with in_turn(workspace, session, cancel, emit):
+                    return run_workflow(workspace, job, workflow, given, announce)
             except WorkflowCancelled as stopped:
                 if not cancel.expired:
                     raise

@@ -38,6 +38,13 @@ class TextEvent:
 
 
 @dataclass(frozen=True)
+class WaitEvent:
+    """A job waiting its turn on the GPU lane, with ``ahead`` jobs to start before it."""
+
+    ahead: int
+
+
+@dataclass(frozen=True)
 class StageEvent:
     """A workflow run starting step ``number`` of ``total``."""
 

@@ -20,7 +20,7 @@ from qpyt_gradio.ui.api import PRIVATE
 from qpyt_gradio.ui.errors import page_text, user_errors
 from qpyt_gradio.ui.parts import PageParts
 from qpyt_gradio.ui.running import in_history, wire_cancel, workflow_events
-from qpyt_gradio.ui.streaming import StageEvent, StepEvent
+from qpyt_gradio.ui.streaming import StageEvent, StepEvent, WaitEvent
 from qpyt_gradio.ui.tabs.workflow_steps import StepActions, StepsView
 from qpyt_gradio.ui.workflow_draft import EDITS, Draft, append_step, from_document
 from qpyt_gradio.workflows.document import Workflow, read_workflow
@@ -207,6 +207,8 @@ def stream_run(
             if isinstance(event, StageEvent):
                 stage = f"**Step {event.number} of {event.total}** · {event.brick}"
                 yield stage, skip, skip, skip, skip
+            elif isinstance(event, WaitEvent):
+                yield f"**Waiting** for the GPU: {event.ahead} job(s) to go before this run.", skip, skip, skip, skip
             elif isinstance(event, StepEvent):
                 preview = [event.preview] if event.preview is not None else skip
                 yield f"{stage} · {event.done}/{event.total}", preview, skip, skip, skip
