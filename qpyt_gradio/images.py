@@ -18,24 +18,31 @@ def open_rgb(path: str | Path | None, purpose: str, max_side: int) -> tuple[Imag
     """
     if not path:
         raise InvalidInput(f"No image to {purpose}: drop, paste or pick one first.")
-    name = Path(path).name
+    image, notes = open_checked(path, max_side)
+    return to_rgb(image), notes
+
+
+def open_checked(path: str | Path, max_side: int, what: str = "image") -> tuple[Image.Image, list[str]]:
+    """Any image a user gives (a source, a mask...), opened safely: decompression bombs, oversized text
+    chunks and damaged files refused with a message; oriented; in its own mode; downscaled to ``max_side``."""
+    name, a_what = Path(path).name, f"{'an' if what[0] in 'aeiou' else 'a'} {what}"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path) as source:
                 original = source.size
-                source.draft("RGB", (max_side, max_side))
+                source.draft(source.mode, (max_side, max_side))
                 image = ImageOps.exif_transpose(source)
                 image.load()
     except Image.DecompressionBombError:
-        raise InvalidInput(f"{name} is too large to open safely; use an image under 150 megapixels.") from None
+        raise InvalidInput(f"{name} is too large to open safely; use {a_what} under 150 megapixels.") from None
     except (UnidentifiedImageError, OSError, ValueError):
-        raise InvalidInput(f"{name} is not an image this app can read (PNG, JPEG, WebP...).") from None
+        raise InvalidInput(f"{name} is not {a_what} this app can read (PNG, JPEG, WebP...).") from None
     notes = []
     if max(image.size) > max_side:
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-        notes.append(f"The image was {original[0]}×{original[1]}; it was downscaled to {image.width}×{image.height}.")
-    return to_rgb(image), notes
+        notes.append(f"The {what} was {original[0]}×{original[1]}; it was downscaled to {image.width}×{image.height}.")
+    return image, notes
 
 
 def alpha_of(path: str | Path) -> Image.Image | None:

@@ -75,3 +75,20 @@ def test_the_page_escapes_messages_that_quote_user_text():
     assert page_text("No style is called '<img src=x onerror=alert(1)>'") == (
         "No style is called '&lt;img src=x onerror=alert(1)&gt;'"
     )
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"), [("bomb", "mask.png is too large to open safely"), ("truncated", "mask.png is not a mask")]
+)
+def test_a_mask_is_opened_as_safely_as_a_source(workspace, tmp_path, monkeypatch, kind, message):
+    from PIL import Image
+
+    source, mask = tmp_path / "source.png", tmp_path / "mask.png"
+    Image.new("RGB", (16, 16), "gray").save(source)
+    Image.new("L", (64, 64), 255).save(mask)
+    if kind == "bomb":
+        monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # the 16×16 source passes, the 64×64 mask is a bomb
+    else:
+        mask.write_bytes(mask.read_bytes()[:40])
+    with pytest.raises(InvalidInput, match=message):
+        run(workspace, "inpaint", image=str(source), mask=str(mask), prompt="x", model="demo-sdxl", steps=2)

@@ -14,13 +14,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from qpyt_gradio.bricks.contract import Job, Result
 from qpyt_gradio.errors import InvalidInput
-from qpyt_gradio.generation.editing import Source, check_edit, edit_parameters, open_source, working_size
+from qpyt_gradio.generation.editing import (
+    MAX_SOURCE_SIDE,
+    Source,
+    check_edit,
+    edit_parameters,
+    open_source,
+    working_size,
+)
 from qpyt_gradio.generation.results import save_images
 from qpyt_gradio.generation.sampling import Sampling, prompt_arguments, sample
+from qpyt_gradio.images import open_checked
 from qpyt_gradio.models.catalog import ModelSpec
 
 if TYPE_CHECKING:
@@ -49,11 +57,7 @@ def load_mask(mask: str | Path | Image.Image | None, size: tuple[int, int]) -> t
     """A binary L mask of ``size`` (255 = change). Transparent masks use their alpha, others their brightness."""
     if mask is None or mask == "":
         raise InvalidInput("No mask: paint over the area to change, or upload a mask (white = change).")
-    try:
-        image = mask if isinstance(mask, Image.Image) else Image.open(mask)
-        image.load()
-    except (UnidentifiedImageError, OSError):
-        raise InvalidInput("The mask is not an image this app can read (PNG, JPEG, WebP...).") from None
+    image = mask if isinstance(mask, Image.Image) else open_checked(mask, MAX_SOURCE_SIDE, "mask")[0]
     rgba = image.convert("RGBA")
     transparent = rgba.getextrema()[3][0] < 255
     values = rgba.getchannel("A") if transparent else image.convert("L")
