@@ -9,6 +9,8 @@ from typing import Any
 from qpyt_gradio.errors import InvalidInput
 
 MAX_PROMPT_CHARS = 4000
+FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]*")
+RESERVED_NAMES = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f"LPT{n}" for n in range(1, 10))}
 SEED_LIMIT = 2**32
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -108,3 +110,25 @@ def _listed(value: Any) -> list[Any]:
     if isinstance(value, (list, tuple)):
         return list(value)
     raise InvalidInput(f"Expected a list, not {str(value)[:40]!r}.")
+
+
+def file_stem(name: Any, what: str, max_chars: int) -> str:
+    """``name`` stripped, when it can safely name a file of a folder the app owns (a saved ``what``: a
+    workflow, a LoRA); :class:`InvalidInput` saying why not."""
+    if not isinstance(name, str):
+        raise InvalidInput(f"A {what} name is a text.")
+    name = name.strip()
+    if not name:
+        raise InvalidInput(f"The {what} has no name: type one.")
+    if "\x00" in name or any(ord(char) < 32 for char in name):
+        raise InvalidInput(f"A {what} name cannot hold control characters.")
+    if len(name) > max_chars:
+        raise InvalidInput(f"The name has {len(name)} characters; use {max_chars} or fewer.")
+    if not FILE_NAME.fullmatch(name) or name.endswith((".", " ")):
+        raise InvalidInput(
+            f"{name!r} cannot be a {what} name: use letters, digits, spaces, '-', '_' and '.', "
+            "starting with a letter or a digit (no '/' or '\\')."
+        )
+    if name.split(".")[0].strip().upper() in RESERVED_NAMES:
+        raise InvalidInput(f"{name!r} is a reserved device name on Windows: choose another name.")
+    return name

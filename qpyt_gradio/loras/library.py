@@ -12,22 +12,20 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
-import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from qpyt_gradio.engines import ENGINES
 from qpyt_gradio.errors import InvalidInput
 from qpyt_gradio.loras.probe import LoraInfo, probe
 from qpyt_gradio.models.safetensors_file import PICKLE_SUFFIXES
+from qpyt_gradio.validation import file_stem
 
 LORA_SUFFIX = ".safetensors"
 PREVIEW_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
-FAMILY_LABELS = {"sdxl": "SDXL", "flux": "FLUX.1", "sd3": "SD 3.5"}
-_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)$", re.IGNORECASE)
-_NAME = re.compile(r"^[\w][\w .()+\-]*$")
 MAX_FILE_NAME = 100
 
 
@@ -62,7 +60,7 @@ class LoraFile:
             return "—"
         if self.info.family is None:
             return self.info.base_hint or "unknown"
-        return FAMILY_LABELS[self.info.family]
+        return family_label(self.info.family)
 
     @property
     def triggers(self) -> tuple[str, ...]:
@@ -92,20 +90,15 @@ class LoraFile:
 
 
 def family_label(family: str) -> str:
-    return FAMILY_LABELS.get(family, family)
+    return ENGINES[family].label if family in ENGINES else family
 
 
 def check_new_name(name: str) -> str:
-    """A name a user chose for a LoRA file (without suffix), safe to become a file name in the folder."""
-    cleaned = (name or "").strip()
-    if cleaned.lower().endswith(LORA_SUFFIX):
+    """A name a user chose for a LoRA file (``.safetensors`` optional), safe to become a file name in the folder."""
+    cleaned = name.strip() if isinstance(name, str) else name
+    if isinstance(cleaned, str) and cleaned.lower().endswith(LORA_SUFFIX):
         cleaned = cleaned[: -len(LORA_SUFFIX)]
-    if not cleaned or len(cleaned) > MAX_FILE_NAME or not _NAME.match(cleaned) or _RESERVED.match(cleaned):
-        raise InvalidInput(
-            f"{name[:60]!r} cannot name a LoRA: use up to {MAX_FILE_NAME} letters, digits, spaces, "
-            "dots, dashes, underscores or parentheses, starting with a letter or digit."
-        )
-    return cleaned
+    return file_stem(cleaned, "LoRA", MAX_FILE_NAME)
 
 
 class LoraLibrary:

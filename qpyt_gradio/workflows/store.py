@@ -10,18 +10,14 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from qpyt_gradio.errors import InvalidInput
+from qpyt_gradio.validation import file_stem
 from qpyt_gradio.workflows.document import MAX_NAME_CHARS, parse_text
-
-NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]*")
-RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f"LPT{n}" for n in range(1, 10))}
-
 
 TAKEN = "A workflow named {name!r} exists already: tick “Overwrite” to replace it, or choose another name."
 
@@ -39,24 +35,8 @@ def _link_new(temporary: Path, path: Path, taken: str) -> None:
 
 
 def check_name(name: Any) -> str:
-    """``name`` stripped, when it can safely be a file name; :class:`InvalidInput` saying why not."""
-    if not isinstance(name, str):
-        raise InvalidInput("A workflow name is a text.")
-    name = name.strip()
-    if not name:
-        raise InvalidInput("The workflow has no name: type one.")
-    if "\x00" in name or any(ord(char) < 32 for char in name):
-        raise InvalidInput("A workflow name cannot hold control characters.")
-    if len(name) > MAX_NAME_CHARS:
-        raise InvalidInput(f"The name has {len(name)} characters; use {MAX_NAME_CHARS} or fewer.")
-    if not NAME.fullmatch(name) or name.endswith((".", " ")):
-        raise InvalidInput(
-            f"{name!r} cannot be a workflow name: use letters, digits, spaces, '-', '_' and '.', "
-            "starting with a letter or a digit (no '/' or '\\')."
-        )
-    if name.split(".")[0].strip().upper() in RESERVED:
-        raise InvalidInput(f"{name!r} is a reserved device name on Windows: choose another name.")
-    return name
+    """``name`` stripped, when it can safely be a workflow's file name; :class:`InvalidInput` saying why not."""
+    return file_stem(name, "workflow", MAX_NAME_CHARS)
 
 
 @dataclass(frozen=True)
