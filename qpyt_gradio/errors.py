@@ -17,5 +17,9 @@ class ModelUnavailable(UserFacingError):
     """A model that cannot be loaded here: missing, unreachable, refused or unreadable."""
 
 
+class NothingWritten(UserFacingError):
+    """A model that wrote no text for this input; the message says what to change."""
+
+
 class GenerationCancelled(Exception):
     """Raised between sampling steps when the user pressed Cancel."""

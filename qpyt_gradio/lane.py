@@ -48,20 +48,30 @@ class FairLane:
     def turn(
         self, session: str, cancel: threading.Event, waiting: Callable[[int], None] | None = None
     ) -> Iterator[None]:
-        """Hold the lane for one job of ``session``: wait in line (``waiting(jobs ahead)`` when the place
-        changes), leave the line on ``cancel``; the lane is free again when the block ends."""
+        """Hold the lane for one job of ``session`` while the block runs (see :meth:`enter`)."""
+        ticket = self.enter(session, cancel, waiting)
+        try:
+            yield
+        finally:
+            self.release(ticket)
+
+    def enter(self, session: str, cancel: threading.Event, waiting: Callable[[int], None] | None = None) -> Ticket:
+        """Wait in line for one job of ``session`` (``waiting(jobs ahead)`` when the place changes; the line
+        is left on ``cancel``), then hold the lane until :meth:`release`."""
         ticket = self._join(session, cancel)
         try:
             self._wait(ticket, waiting)
         except GenerationCancelled:
             self._leave(ticket)
             raise
-        try:
-            yield
-        finally:
-            with self._changed:
+        return ticket
+
+    def release(self, ticket: Ticket) -> None:
+        """The job of ``ticket`` is over: the lane serves the next one."""
+        with self._changed:
+            if self._running is ticket:
                 self._running = None
-                self._changed.notify_all()
+            self._changed.notify_all()
 
     def waiting(self, session: str | None = None) -> int:
         """Jobs waiting (of ``session``, or of everyone)."""

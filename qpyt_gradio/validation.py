@@ -60,7 +60,7 @@ LoraChoice = tuple[str, float]
 def lora_choices(label: str, value: Any) -> tuple[LoraChoice, ...]:
     """LoRAs as ``(name, weight)`` pairs from a list of ``[name, weight]`` (or ``{"name", "weight"}``),
     or from a text ``"name:0.8, other"``; names are not looked up here, only their form is checked."""
-    items = _listed(value)
+    items = _listed(label, value)
     if len(items) > MAX_LORAS:
         raise InvalidInput(f"{label}: {len(items)} LoRAs at once; use {MAX_LORAS} or fewer.")
     pairs = []
@@ -86,7 +86,7 @@ def lora_choices(label: str, value: Any) -> tuple[LoraChoice, ...]:
 
 def name_list(label: str, value: Any) -> tuple[str, ...]:
     """Names (styles) from a list or a comma-separated text, in order, each once."""
-    names = [checked_name(label, item) for item in _listed(value)]
+    names = [checked_name(label, item) for item in _listed(label, value)]
     if len(names) > MAX_STYLES:
         raise InvalidInput(f"{label}: {len(names)} at once; use {MAX_STYLES} or fewer.")
     return tuple(dict.fromkeys(names))
@@ -102,14 +102,14 @@ def checked_name(label: str, name: Any) -> str:
     return cleaned
 
 
-def _listed(value: Any) -> list[Any]:
+def _listed(label: str, value: Any) -> list[Any]:
     if value is None or value == "":
         return []
     if isinstance(value, str):
         return [piece for piece in (part.strip() for part in value.split(",")) if piece]
     if isinstance(value, (list, tuple)):
         return list(value)
-    raise InvalidInput(f"Expected a list, not {str(value)[:40]!r}.")
+    raise InvalidInput(f"{label} must be a list, not {str(value)[:40]!r}.")
 
 
 def file_stem(name: Any, what: str, max_chars: int) -> str:

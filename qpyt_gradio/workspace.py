@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import weakref
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -50,6 +51,11 @@ class JobFlag(threading.Event):
             yield
         finally:
             timer.cancel()
+
+    def __reduce__(self) -> tuple[type[JobFlag], tuple[()]]:
+        """Pickled (into a ZeroGPU process) as a new, unset flag: Cancel reaches that process by closing
+        the job's generator, not through this flag."""
+        return JobFlag, ()
 
     def _expire(self) -> None:
         self.expired = True
@@ -95,7 +101,15 @@ class JobBoard:
         return len(flags)
 
 
-@dataclass
+_OPEN: weakref.WeakValueDictionary[int, Workspace] = weakref.WeakValueDictionary()
+
+
+def opened_workspace(key: int) -> Workspace:
+    """The workspace of this process whose key is ``key``."""
+    return _OPEN[key]
+
+
+@dataclass(eq=False)
 class Workspace:
     """The app's lasting state; ``outputs_dir`` is where bricks save (dated subfolders unless
     ``dated_outputs`` is off, as for a headless run into a folder of the user's)."""
@@ -110,6 +124,13 @@ class Workspace:
     _registry_lock: threading.Lock = field(default_factory=threading.Lock)
     _loras: LoraLibrary | None = None
     _styles: StyleBook | None = None
+
+    def __post_init__(self) -> None:
+        _OPEN[id(self)] = self
+
+    def __reduce__(self) -> tuple[Callable[[int], Workspace], tuple[int]]:
+        """Pickled (into a ZeroGPU process, forked from this one) as its key: it is the same workspace there."""
+        return opened_workspace, (id(self),)
 
     @classmethod
     def from_settings(cls, settings: Settings, outputs_dir: Path | None = None) -> Workspace:

@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -82,58 +83,41 @@ def write_problem_models(models_dir: Path) -> None:
     save_file({flux_key: torch.zeros(4)}, str(models_dir / "soon-deleted-flux.safetensors"))
 
 
+@contextmanager
+def serving(work: Path, cache_dir: Path, *options: str) -> Iterator[dict]:
+    """``python app.py --demo *options`` on 127.0.0.1 with its folders in ``work``, as a user starts it;
+    yields its URL and folders, and stops it afterwards."""
+    folders = {name: work / name for name in ("models", "outputs", "workflows", "loras", "styles")}
+    folders["models"].mkdir(exist_ok=True)
+    port = free_port()
+    command = [sys.executable, str(ROOT / "app.py"), "--demo", "--port", str(port), "--cache-dir", str(cache_dir)]
+    for name, folder in folders.items():
+        command += [f"--{name}-dir", str(folder)]
+    log_path = work / "app.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [*command, *options], cwd=work, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ)
+        )
+        url = f"http://127.0.0.1:{port}/"
+        try:
+            wait_for_http(url, process)
+            yield {"url": url, **folders, "cache": cache_dir, "log": log_path}
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
 @pytest.fixture(scope="session")
 def served_app(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path, demo_models: dict) -> Iterator[dict]:
-    """``python app.py --demo`` on 127.0.0.1 (French prompts translated, MCP served), as a user starts it;
-    yields its URL and folders."""
+    """The demo app with French prompts translated and MCP served, and problem files in its models folder."""
     work = tmp_path_factory.mktemp("served")
     models_dir = work / "models"
     models_dir.mkdir()
     write_problem_models(models_dir)
     write_single_file(demo_models["demo-sd3"].location, models_dir / "tiny-sd3.safetensors")
     shutil.copytree(demo_models["demo-sd3"].location, models_dir / "configs" / "sd3")
-    outputs_dir = work / "outputs"
-    port = free_port()
-    command = [
-        sys.executable,
-        str(ROOT / "app.py"),
-        "--demo",
-        "--auto-translate",
-        "--mcp",
-        "--port",
-        str(port),
-        "--cache-dir",
-        str(cache_dir),
-        "--models-dir",
-        str(models_dir),
-        "--outputs-dir",
-        str(outputs_dir),
-        "--workflows-dir",
-        str(work / "workflows"),
-        "--loras-dir",
-        str(work / "loras"),
-        "--styles-dir",
-        str(work / "styles"),
-    ]
-    log_path = work / "app.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(command, cwd=work, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ))
-        url = f"http://127.0.0.1:{port}/"
-        try:
-            wait_for_http(url, process)
-            yield {
-                "url": url,
-                "outputs": outputs_dir,
-                "models": models_dir,
-                "workflows": work / "workflows",
-                "loras": work / "loras",
-                "styles": work / "styles",
-                "cache": cache_dir,
-                "log": log_path,
-            }
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    with serving(work, cache_dir, "--auto-translate", "--mcp") as app:
+        yield app
 
 
 @pytest.fixture()

@@ -8,7 +8,7 @@ from PIL import Image
 from support.running import run
 
 from qpyt_gradio.bricks.contract import Choices, Job
-from qpyt_gradio.errors import InvalidInput, ModelUnavailable
+from qpyt_gradio.errors import InvalidInput, ModelUnavailable, NothingWritten
 from qpyt_gradio.finishing.background import cut_out
 from qpyt_gradio.helpers.caption import CAPTION_TASKS, as_image_prompt, caption
 from qpyt_gradio.helpers.enhance import STYLES, clean_enhanced, enhance, limit_words
@@ -145,6 +145,16 @@ def test_enhancer_is_repeatable_with_a_seed_and_streams(registry):
     )
     assert len(first.split()) <= STYLES["sentences"].max_words
     assert registry.load_counts["helper:enhance"] == 1
+
+
+def test_a_creativity_near_zero_writes_greedily_instead_of_failing(registry):
+    greedy = enhance(registry, "a cat on a chair", "flux", 0.0, 1)
+    assert enhance(registry, "a cat on a chair", "flux", 1e-80, 2) == greedy
+
+
+def test_an_enhancer_that_writes_nothing_says_what_to_change(workspace):
+    with pytest.raises(NothingWritten, match="The enhancer wrote nothing usable for this idea: try another Seed"):
+        run(workspace, "enhance_prompt", text="0", creativity=0)
 
 
 @pytest.mark.parametrize(

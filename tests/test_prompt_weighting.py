@@ -135,6 +135,8 @@ def test_for_engine_keeps_weighted_text_and_refuses_bad_syntax(family):
     assert for_engine(family, "a (red:1.3) cat") == ("a (red:1.3) cat", ())
     with pytest.raises(InvalidInput, match="out of range"):
         for_engine(family, "(word:1e9)")
+    with pytest.raises(InvalidInput, match=r"^Negative prompt: '\)' in 'blur\)' has no opening"):
+        for_engine(family, "blur)", "Negative prompt")
 
 
 def test_sd35_takes_text_whose_brackets_are_not_weights_as_written():

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from qpyt_gradio.bricks import params, shared
-from qpyt_gradio.bricks.contract import Brick, Holds, Job, Result
+from qpyt_gradio.bricks.contract import Brick, Holds, Job, Result, text_result
 from qpyt_gradio.helpers.kinds import CAPTION_TASKS
 
 if TYPE_CHECKING:
@@ -30,7 +30,8 @@ def run(workspace: Workspace, job: Job, request: CaptionRequest) -> Result:
 
     described = caption(workspace.registry, request.image, request.task)
     parameters = {"brick": "caption", "task": request.task, "notes": list(described.notes)}
-    return Result(Holds.TEXT, parameters, text=as_prompt_text(described.text))
+    nothing = "The captioner wrote nothing for this image: try another Description, or a larger image."
+    return text_result(parameters, as_prompt_text(described.text), nothing)
 
 
 BRICK = Brick(

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from qpyt_gradio.bricks.params import Declared, check_request, declared
+from qpyt_gradio.errors import NothingWritten
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -46,6 +47,13 @@ class Result:
     def notes(self) -> tuple[str, ...]:
         """What the user should know about this result (sizes snapped, images downscaled...)."""
         return tuple(self.parameters.get("notes", ()))
+
+
+def text_result(parameters: dict[str, Any], text: str, nothing: str) -> Result:
+    """A text brick's result; ``nothing`` is the message when the model wrote no text."""
+    if not text.strip():
+        raise NothingWritten(nothing)
+    return Result(Holds.TEXT, parameters, text=text)
 
 
 class Reporter(Protocol):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from qpyt_gradio.bricks import params
-from qpyt_gradio.bricks.contract import Brick, Holds, Job, Result
+from qpyt_gradio.bricks.contract import Brick, Holds, Job, Result, text_result
 from qpyt_gradio.engines import ENGINES
 from qpyt_gradio.errors import InvalidInput, ModelUnavailable
 from qpyt_gradio.helpers.kinds import MAX_CREATIVITY, enhancer_choices, enhancer_kind
@@ -28,7 +28,7 @@ class EnhancePromptRequest:
     )
     engine: str = params.text("For", "the engine the prompt is for: sdxl, flux, sd3, or a model's name", "sdxl")
     creativity: float = params.number(
-        "Creativity", "sampling temperature; 0 always writes the same", 0.7, 0.0, MAX_CREATIVITY, step=0.05
+        "Creativity", "sampling temperature; below 0.01 always writes the same", 0.7, 0.0, MAX_CREATIVITY, step=0.05
     )
     seed: int = params.seed("the sampling seed; -1 picks one", default=0)
 
@@ -57,7 +57,8 @@ def run(workspace: Workspace, job: Job, request: EnhancePromptRequest) -> Result
         workspace.registry, request.text, family, request.creativity, request.seed, job.partial_text, job.cancel, kind
     )
     parameters = {"brick": "enhance_prompt", "engine": family, "enhancer": kind, "notes": []}
-    return Result(Holds.TEXT, parameters, text=as_prompt_text(text))
+    nothing = "The enhancer wrote nothing usable for this idea: try another Seed, more Creativity, or more words."
+    return text_result(parameters, as_prompt_text(text), nothing)
 
 
 BRICK = Brick(

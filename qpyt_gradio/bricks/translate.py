@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from qpyt_gradio.bricks import params
-from qpyt_gradio.bricks.contract import Brick, Holds, Job, Result
+from qpyt_gradio.bricks.contract import Brick, Holds, Job, Result, text_result
 
 if TYPE_CHECKING:
     from qpyt_gradio.workspace import Workspace
@@ -29,7 +29,7 @@ def run(workspace: Workspace, job: Job, request: TranslateRequest) -> Result:
 
     translation = translate(workspace.registry, request.text)
     parameters = {"brick": "translate", "translated": translation.translated, "notes": [translation.note]}
-    return Result(Holds.TEXT, parameters, text=translation.text)
+    return text_result(parameters, translation.text, "The translator wrote nothing for this text: reword it.")
 
 
 BRICK = Brick(

@@ -71,7 +71,7 @@ def model_texts(
             notes.append(f"{engine.label} takes no negative prompt: it was ignored.")
         negative = ""
     model_prompt, weighting_notes = for_engine(spec.family, styled.prompt)
-    model_negative, negative_notes = for_engine(spec.family, negative)
+    model_negative, negative_notes = for_engine(spec.family, negative, "Negative prompt")
     notes += dict.fromkeys((*weighting_notes, *negative_notes))
     return ModelTexts(model_prompt, model_negative, (*styled.loras, *tagged), tuple(notes))
 

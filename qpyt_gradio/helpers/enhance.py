@@ -1,7 +1,7 @@
 """Prompt enhancement with a small instruct model (Qwen2.5), streamed as it is written.
 
 The instruction follows the target engine: SDXL likes comma-separated tags, FLUX.1 and
-SD 3.5 like natural sentences. Creativity is the sampling temperature (0 = greedy) and the
+SD 3.5 like natural sentences. Creativity is the sampling temperature (below 0.01, greedy) and the
 seed makes a run repeatable. The answer is cleaned of chat chatter ("Sure! Here is...") and
 cut to a length the engines read.
 """
@@ -17,6 +17,7 @@ import torch
 from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
 
 from qpyt_gradio.engines import ENGINES
+from qpyt_gradio.helpers.kinds import MIN_SAMPLED_CREATIVITY
 from qpyt_gradio.models.registry import Registry
 from qpyt_gradio.validation import one_line, seed_number
 
@@ -123,7 +124,8 @@ def _generate(
     messages = [{"role": "system", "content": rules.instruction}, {"role": "user", "content": text}]
     inputs = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
     streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True)
-    sampling = {"do_sample": True, "temperature": creativity, "top_p": 0.9} if creativity > 0 else {"do_sample": False}
+    sampled = creativity >= MIN_SAMPLED_CREATIVITY
+    sampling = {"do_sample": True, "temperature": creativity, "top_p": 0.9} if sampled else {"do_sample": False}
     arguments = {
         **inputs.to(model.device),
         **sampling,

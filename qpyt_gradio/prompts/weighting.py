@@ -72,11 +72,15 @@ def strip_weighting(text: str) -> str:
     return ", ".join(part.strip(", ") for part in parts)
 
 
-def for_engine(family: str, text: str) -> tuple[str, tuple[str, ...]]:
-    """``text`` as ``family`` takes it, and notes for the user. Weighting families get it unchanged once it
-    reads without error; the others get the plain text and a note saying so."""
+def for_engine(family: str, text: str, label: str = "Prompt") -> tuple[str, tuple[str, ...]]:
+    """``text`` (the field ``label``) as ``family`` takes it, and notes for the user. Weighting families get it
+    unchanged once it reads without error (a message naming ``label`` otherwise); the others get the plain
+    text and a note saying so."""
     if family in WEIGHTED_FAMILIES:
-        weighted_sections(text)
+        try:
+            weighted_sections(text)
+        except InvalidInput as error:
+            raise InvalidInput(f"{label}: {error}") from error
         return text, ()
     if not has_weighting(text):
         return text, ()

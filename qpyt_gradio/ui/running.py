@@ -7,22 +7,23 @@ from __future__ import annotations
 import contextlib
 import inspect
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
 
-from qpyt_gradio.bricks.contract import Brick, Choices, Holds, Job
+from qpyt_gradio.bricks.contract import Brick, Choices, Holds, Result
 from qpyt_gradio.errors import GenerationCancelled
-from qpyt_gradio.spaces_gpu import on_gpu
 from qpyt_gradio.ui.api import GPU_QUEUE, PRIVATE, session_key
 from qpyt_gradio.ui.errors import page_text, user_errors
 from qpyt_gradio.ui.forms import BrickForm
+from qpyt_gradio.ui.gpu_jobs import Raised, brick_events
+from qpyt_gradio.ui.gpu_jobs import workflow_events as gpu_workflow_events
 from qpyt_gradio.ui.panels import RESULT_LABEL, ImagesPanel, Panel
 from qpyt_gradio.ui.parts import PageParts
 from qpyt_gradio.ui.sidebar import choices_from, memory_panel
-from qpyt_gradio.ui.streaming import BackgroundJob, QueueReporter, WaitEvent
-from qpyt_gradio.workflows.runner import WorkflowCancelled, run_brick
+from qpyt_gradio.ui.streaming import BackgroundJob, StepEvent, WaitEvent
+from qpyt_gradio.workflows.runner import WorkflowCancelled
 from qpyt_gradio.workspace import JobFlag, Workspace
 
 HISTORY_LIMIT = 200
@@ -58,25 +59,21 @@ def named_handler(
     return handler
 
 
-@on_gpu
 def stream_brick(
     workspace: Workspace, session: str, choices: Choices, brick: Brick, request: Any, panel: Panel
 ) -> Iterator[tuple[Any, ...]]:
-    """Run ``brick`` on ``request`` as a job of ``session`` in a worker; yield the panel's updates."""
+    """Run ``brick`` on ``request`` as a job of ``session``; yield the panel's updates."""
     try:
         with workspace.jobs.running(session) as cancel:
-            job = Job(choices, cancel)
-
-            def work(emit: Callable[[object], None]) -> Any:
-                with in_turn(workspace, session, cancel, emit):
-                    return run_brick(workspace, replace(job, reporter=QueueReporter(emit)), brick, request)
-
-            running = BackgroundJob(work, cancel)
-            for event in running.events():
-                update = panel.partial(event)
-                if update is not None:
+            result = None
+            for event in in_lane(
+                workspace, session, cancel, lambda: brick_events(workspace, cancel, choices, brick, request)
+            ):
+                if isinstance(event, Result):
+                    result = event
+                elif (update := panel.partial(event)) is not None:
                     yield _single(update)
-            result = running.result
+            assert result is not None, "a job that ends without an error gives its result"
             show = gr.Info if result.holds is Holds.TEXT else gr.Warning
             for note in result.notes:
                 show(page_text(note))
@@ -85,19 +82,40 @@ def stream_brick(
         message = cancel.explain(str(stopped))
     else:
         return
-    # Reported outside the handler: the exception's frames hold the sampling tensors.
     gr.Info(page_text(message))
     yield _single(panel.stopped(message))
 
 
-@contextlib.contextmanager
-def in_turn(workspace: Workspace, session: str, cancel: JobFlag, emit: Callable[[object], None]) -> Iterator[None]:
-    """Wait for ``session``'s turn on the GPU lane (telling its place), then run within the time limit."""
-    with (
-        workspace.lane.turn(session, cancel, lambda ahead: emit(WaitEvent(ahead))),
-        cancel.time_limit(workspace.settings.job_seconds_limit),
-    ):
-        yield
+def in_lane(
+    workspace: Workspace, session: str, cancel: JobFlag, start: Callable[[], Iterator[object]]
+) -> Iterator[object]:
+    """Wait for ``session``'s turn on the GPU lane (its place as :class:`WaitEvent`), then yield the events
+    of ``start()`` within the job's time limit; the lane serves the next job once they end."""
+    waiting = BackgroundJob(
+        lambda emit: workspace.lane.enter(session, cancel, lambda ahead: emit(WaitEvent(ahead))), cancel
+    )
+    yield from waiting.events()
+    ticket = waiting.result
+    try:
+        with cancel.time_limit(workspace.settings.job_seconds_limit), contextlib.closing(start()) as events:
+            yield from until_stopped(events, cancel)
+    finally:
+        workspace.lane.release(ticket)
+
+
+def until_stopped(events: Iterator[object], cancel: JobFlag) -> Iterator[object]:
+    """The job's ``events``; a :class:`Raised` error raised here. Once ``cancel`` is set the job is
+    stopped here (its generator, and on ZeroGPU its process, is closed by the caller) if it did not stop
+    itself first."""
+    last: StepEvent | None = None
+    for event in events:
+        if isinstance(event, Raised):
+            raise event.error
+        if cancel.is_set():
+            raise GenerationCancelled(f"Cancelled after step {last.done} of {last.total}." if last else "Cancelled.")
+        if isinstance(event, StepEvent):
+            last = event
+        yield event
 
 
 def _single(update: tuple[Any, ...]) -> Any:
@@ -211,31 +229,20 @@ def wire_image_brick(workspace: Workspace, parts: PageParts, form: BrickForm, ar
     return event
 
 
-@on_gpu
 def workflow_events(
     workspace: Workspace, session: str, choices: Choices, workflow: Any, given: Any
 ) -> Iterator[object]:
-    """Run ``workflow`` as a job of ``session`` in a worker: yields each step's start (a
-    :class:`StageEvent`), its progress events, then the :class:`WorkflowRun`."""
-    from qpyt_gradio.ui.streaming import StageEvent
-    from qpyt_gradio.workflows.runner import run_workflow
-
+    """Run ``workflow`` as a job of ``session``: yields each step's start (a :class:`StageEvent`), its
+    progress events, then the :class:`WorkflowRun`."""
     with workspace.jobs.running(session) as cancel:
-
-        def work(emit: Callable[[object], None]) -> Any:
-            def announce(number: int, total: int, brick: Brick) -> None:
-                emit(StageEvent(number, total, brick.name))
-
-            job = Job(choices, cancel, QueueReporter(emit))
-            try:
-                with in_turn(workspace, session, cancel, emit):
-                    return run_workflow(workspace, job, workflow, given, announce)
-            except WorkflowCancelled as stopped:
-                if not cancel.expired:
-                    raise
-                explained = WorkflowCancelled(cancel.explain(str(stopped)), stopped.kept)
-            raise explained
-
-        running = BackgroundJob(work, cancel)
-        yield from running.events()
-        yield running.result
+        try:
+            yield from in_lane(
+                workspace, session, cancel, lambda: gpu_workflow_events(workspace, cancel, choices, workflow, given)
+            )
+        except WorkflowCancelled as stopped:
+            if not cancel.expired:
+                raise
+            explained = WorkflowCancelled(cancel.explain(str(stopped)), stopped.kept)
+        else:
+            return
+    raise explained

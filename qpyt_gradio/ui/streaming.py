@@ -96,13 +96,15 @@ class BackgroundJob(Generic[Result]):
         self._events.put(_DONE)
 
     def events(self) -> Iterator[object]:
-        """The job's events as they come; re-raises the job's error at the end."""
+        """The job's events as they come; re-raises the job's error at the end. Left early, the job is told
+        to stop, and leaving waits for it (it stops after its current step)."""
         try:
             while (event := self._events.get()) is not _DONE:
                 yield event
         finally:
             if self._thread.is_alive():
                 self._cancel.set()
+                self._thread.join()
         error = self._outcome[1]
         if error is not None:
             self._outcome = (None, None)

@@ -44,6 +44,9 @@ class WorkflowFailed(UserFacingError):
         super().__init__(message)
         self.kept = kept
 
+    def __reduce__(self) -> tuple[type[WorkflowCancelled], tuple[str, tuple[StepOutcome, ...]]]:
+        return WorkflowCancelled, (str(self), self.kept)
+
 
 class WorkflowCancelled(GenerationCancelled):
     """The user stopped the run; the outputs of the finished steps are kept (``kept``)."""
@@ -51,6 +54,9 @@ class WorkflowCancelled(GenerationCancelled):
     def __init__(self, message: str, kept: tuple[StepOutcome, ...]) -> None:
         super().__init__(message)
         self.kept = kept
+
+    def __reduce__(self) -> tuple[type[WorkflowCancelled], tuple[str, tuple[StepOutcome, ...]]]:
+        return WorkflowCancelled, (str(self), self.kept)
 
 
 @dataclass(frozen=True)
