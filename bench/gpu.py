@@ -46,8 +46,8 @@ class StepClock:
         self.stamps: list[float] = []
         self._page = QueueReporter(queue.Queue().put)
 
-    def step(self, done, total, preview) -> None:
-        self._page.step(done, total, preview)
+    def step(self, done, total, preview, unit="step") -> None:
+        self._page.step(done, total, preview, unit)
         self.stamps.append(time.perf_counter())
 
     def text(self, partial: str) -> None:

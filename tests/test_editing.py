@@ -181,7 +181,7 @@ def test_upscaling_awkward_sizes(workspace, tmp_path, model):
     progress = []
 
     class Tiles:
-        def step(self, done, total, preview):
+        def step(self, done, total, preview, unit="step"):
             progress.append((done, total, preview().size))
 
     job = Job(reporter=Tiles())
@@ -211,7 +211,7 @@ def test_cancel_stops_between_tiles(workspace, source, tmp_path):
     cancel = threading.Event()
 
     class StopAfterTwo:
-        def step(self, done, total, preview):
+        def step(self, done, total, preview, unit="step"):
             if done == 2:
                 cancel.set()
 

@@ -20,7 +20,7 @@ class Recorder:
         self.previews: list[Image.Image] = []
         self._cancel_after, self._cancel = cancel_after, cancel
 
-    def step(self, done, total, preview):
+    def step(self, done, total, preview, unit="step"):
         self.steps.append((done, total))
         if preview is not None:
             self.previews.append(preview())

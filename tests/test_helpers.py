@@ -231,7 +231,7 @@ class HelperWatcher:
     def __init__(self, registry):
         self.registry, self.helper_bytes = registry, []
 
-    def step(self, done, total, preview):
+    def step(self, done, total, preview, unit="step"):
         self.helper_bytes.append(sum(row.bytes for row in self.registry.report() if row.role == "helper"))
 
     def text(self, partial):

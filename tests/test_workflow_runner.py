@@ -122,7 +122,7 @@ def test_cancel_pressed_during_the_last_sampling_step_stops_a_step_that_does_not
     cancel = threading.Event()
 
     class PressCancelAtTheEnd:
-        def step(self, done, total, preview):
+        def step(self, done, total, preview, unit="step"):
             if done == total:
                 cancel.set()
 

@@ -59,7 +59,7 @@ def text_result(parameters: dict[str, Any], text: str, nothing: str) -> Result:
 class Reporter(Protocol):
     """Receives a job's progress; a preview is computed only if the reporter calls it."""
 
-    def step(self, done: int, total: int, preview: PreviewThunk | None) -> None: ...
+    def step(self, done: int, total: int, preview: PreviewThunk | None, unit: str = "step") -> None: ...
 
     def text(self, partial: str) -> None: ...
 
@@ -87,10 +87,11 @@ class Job:
     workflow: dict[str, Any] | None = None
     step: int = 0
 
-    def step_progress(self, done: int, total: int, preview: PreviewThunk | None) -> None:
-        """Progress of this job; the preview is passed on only when the user wants live previews."""
+    def step_progress(self, done: int, total: int, preview: PreviewThunk | None, unit: str = "step") -> None:
+        r"""Progress of this job in ``unit``\ s (steps, tiles); the preview is passed on only when the user
+        wants live previews."""
         if self.reporter is not None:
-            self.reporter.step(done, total, preview if self.choices.live_preview else None)
+            self.reporter.step(done, total, preview if self.choices.live_preview else None, unit)
 
     def partial_text(self, text: str) -> None:
         if self.reporter is not None:

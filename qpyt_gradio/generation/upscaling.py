@@ -127,7 +127,7 @@ def upscale(workspace: Workspace, job: Job, request: Any) -> Result:
         weight = np.outer(tile_weights(rows, row, tile_h), tile_weights(columns, column, tile_w))[..., None]
         blended[top : top + tile_h, left : left + tile_w] += np.asarray(redrawn, dtype=np.float32) * weight
         weights[top : top + tile_h, left : left + tile_w] += weight
-        job.step_progress(index + 1, total, lambda: _assembled(blended, weights, target, PREVIEW_SIDE))
+        job.step_progress(index + 1, total, lambda: _assembled(blended, weights, target, PREVIEW_SIDE), "tile")
     result = _assembled(blended, weights, target)
     parameters = {
         **edit_parameters(request, spec, shared, source, sampler, "upscale"),

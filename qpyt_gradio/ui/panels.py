@@ -24,6 +24,14 @@ def waiting_label(ahead: int) -> str:
     return f"Result — waiting, {ahead} job{'s' if ahead != 1 else ''} to go before yours"
 
 
+def progress_text(event: StepEvent) -> str:
+    """A running job's progress: "step 3/20 · 4 s · about 21 s left"."""
+    pieces = [f"{event.unit} {event.done}/{event.total}", f"{event.elapsed:.0f} s"]
+    if event.left is not None and event.done < event.total:
+        pieces.append(f"about {event.left:.0f} s left")
+    return " · ".join(pieces)
+
+
 class Panel(Protocol):
     @property
     def outputs(self) -> list[Any]: ...
@@ -51,15 +59,21 @@ class ImagesPanel:
     def partial(self, event: object) -> tuple[Any, ...] | None:
         if isinstance(event, WaitEvent) and self.page:
             return gr.update(label=waiting_label(event.ahead)), gr.skip()
+        if isinstance(event, StepEvent) and self.page:
+            label = f"{RESULT_LABEL} — {progress_text(event)}"
+            shown = {"label": label} if event.preview is None else {"value": [event.preview], "label": label}
+            return gr.update(**shown), gr.skip()
         if isinstance(event, StepEvent) and event.preview is not None:
-            return self._shown([event.preview]), gr.skip()
+            return [event.preview], gr.skip()
         return None
 
     def final(self, result: Result) -> tuple[Any, ...]:
         return self._shown([str(path) for path in result.paths]), result.parameters
 
     def stopped(self, message: str) -> tuple[Any, ...]:
-        return (gr.update(label=RESULT_LABEL) if self.page else gr.skip()), {"cancelled": True, "message": message}
+        """A stopped job shows no image: its last preview is not a result to send on."""
+        cleared = gr.update(value=[], label=RESULT_LABEL) if self.page else []
+        return cleared, {"cancelled": True, "message": message}
 
     def _shown(self, images: list[Any]) -> Any:
         """``images`` in the gallery (in the page, under its own label again)."""

@@ -134,7 +134,7 @@ def wire_brick(workspace: Workspace, parts: PageParts, form: BrickForm, trigger:
 
     handler = user_errors(named_handler(names, body))
     inputs = [parts.choices, *form.inputs.values()]
-    return trigger.click(handler, inputs, panel.outputs, **GPU_QUEUE, **PRIVATE)
+    return trigger.click(handler, inputs, panel.outputs, show_progress="minimal", **GPU_QUEUE, **PRIVATE)
 
 
 def wire_result(workspace: Workspace, parts: PageParts, event: Any, panel: ImagesPanel, summary: gr.Markdown) -> None:

@@ -25,9 +25,15 @@ PREVIEW_INTERVAL_S = 0.4
 
 @dataclass(frozen=True)
 class StepEvent:
+    """``done`` of ``total`` steps (or tiles: ``unit``), ``elapsed`` seconds since the job's first one,
+    ``left`` seconds to go at the pace so far (None until two have been timed)."""
+
     done: int
     total: int
     preview: Image.Image | None
+    unit: str = "step"
+    elapsed: float = 0.0
+    left: float | None = None
 
 
 @dataclass(frozen=True)
@@ -54,20 +60,27 @@ class StageEvent:
 
 
 class QueueReporter:
-    """A job's reporter that emits progress, with a preview at most every ``interval`` seconds, and text."""
+    """A job's reporter that emits progress, timed, with a preview at most every ``interval`` seconds,
+    and text."""
 
     def __init__(self, emit: Emit, interval: float = PREVIEW_INTERVAL_S) -> None:
         self._emit = emit
         self._interval = interval
         self._last_preview = 0.0
+        self._started = time.monotonic()
+        self._pace: tuple[float, int] | None = None  # when a run of steps was first reported, and its count
 
-    def step(self, done: int, total: int, preview: Callable[[], Image.Image] | None) -> None:
-        image = None
+    def step(self, done: int, total: int, preview: Callable[[], Image.Image] | None, unit: str = "step") -> None:
         now = time.monotonic()
+        image = None
         if preview is not None and (now - self._last_preview >= self._interval or done == total):
             image = preview()
             self._last_preview = now
-        self._emit(StepEvent(done, total, image))
+        if self._pace is None or done <= self._pace[1]:  # a new run of steps (the next image, workflow step)
+            self._pace = (now, done)
+        since, first = self._pace
+        left = (now - since) / (done - first) * (total - done) if done > first else None
+        self._emit(StepEvent(done, total, image, unit, now - self._started, left))
 
     def text(self, partial: str) -> None:
         self._emit(TextEvent(partial))

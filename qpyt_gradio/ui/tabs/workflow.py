@@ -18,6 +18,7 @@ from qpyt_gradio.bricks.table import BRICKS
 from qpyt_gradio.errors import InvalidInput
 from qpyt_gradio.ui.api import PRIVATE
 from qpyt_gradio.ui.errors import page_text, user_errors
+from qpyt_gradio.ui.panels import progress_text
 from qpyt_gradio.ui.parts import PageParts
 from qpyt_gradio.ui.running import in_history, wire_cancel, workflow_events
 from qpyt_gradio.ui.streaming import StageEvent, StepEvent, WaitEvent
@@ -211,7 +212,7 @@ def stream_run(
                 yield f"**Waiting** for the GPU: {event.ahead} job(s) to go before this run.", skip, skip, skip, skip
             elif isinstance(event, StepEvent):
                 preview = [event.preview] if event.preview is not None else skip
-                yield f"{stage} · {event.done}/{event.total}", preview, skip, skip, skip
+                yield f"{stage} · {progress_text(event)}", preview, skip, skip, skip
             elif isinstance(event, WorkflowRun):
                 for note in event.all_notes:
                     gr.Warning(page_text(note))
