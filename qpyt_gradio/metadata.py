@@ -1,13 +1,12 @@
 """Parameters carried in PNG text chunks, written and read back.
 
 Two chunks are written: ``parameters``, in the AUTOMATIC1111 layout that other tools and
-image sites read, and ``qpyt``, the full parameters as JSON. Reading prefers ``qpyt`` and
-falls back to parsing an A1111 ``parameters`` chunk, so images from A1111/Forge load too.
+image sites read, and ``qpyt``, the full parameters as JSON, which is what this app reads back
+(other tools' chunks are read by :mod:`qpyt_gradio.image_parameters`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from pathlib import Path
@@ -36,7 +35,6 @@ SAMPLER_NAMES = {
 }
 NEGATIVE_MARK = "Negative prompt:"
 _LINE_BREAKS = re.compile(r"\s*[\r\n\u2028\u2029\x85\x0b\x0c]+\s*")
-_SETTING = re.compile(r'\s*([\w ]+):\s*("(?:\\.|[^\\"])*"|[^,]*)(?:,|$)')
 
 
 def sampler_name(scheduler_class: str) -> str:
@@ -89,58 +87,13 @@ def png_info(parameters: dict[str, Any]) -> PngInfo:
     return info
 
 
-def parse_a1111(text: str) -> dict[str, Any]:
-    """Parameters from an A1111 ``parameters`` chunk (the fields Qpyt-UI uses)."""
-    lines = text.strip().split("\n")
-    has_settings = "Steps:" in lines[-1]
-    settings_line = lines[-1] if has_settings else ""
-    body = lines[:-1] if has_settings else lines
-    prompt_lines, negative_lines, in_negative = [], [], False
-    for line in body:
-        if line.startswith("Negative prompt:"):
-            in_negative = True
-            line = line.removeprefix("Negative prompt:").strip()
-        (negative_lines if in_negative else prompt_lines).append(line)
-    result: dict[str, Any] = {
-        "prompt": "\n".join(prompt_lines).strip(),
-        "negative_prompt": "\n".join(negative_lines).strip(),
-    }
-    settings = {key.strip(): _unquote(value.strip()) for key, value in _SETTING.findall(settings_line)}
-    numbers = {"Steps": ("steps", int), "CFG scale": ("guidance", float), "Seed": ("seed", int)}
-    for key, (field, kind) in numbers.items():
-        if key in settings:
-            with contextlib.suppress(ValueError):
-                result[field] = kind(settings[key])
-    if "x" in settings.get("Size", ""):
-        width, _, height = settings["Size"].partition("x")
-        if width.isdigit() and height.isdigit():
-            result["width"], result["height"] = int(width), int(height)
-    for key, field in (("Model", "model"), ("Sampler", "sampler")):
-        if key in settings:
-            result[field] = settings[key]
-    return result
-
-
-def _unquote(value: str) -> str:
-    if len(value) >= 2 and value[0] == value[-1] == '"':
-        try:
-            return str(json.loads(value))
-        except ValueError:
-            return value[1:-1]
-    return value
-
-
 def read_parameters(path: Path) -> dict[str, Any]:
-    """Parameters stored in an image file, or an empty dict when it carries none."""
+    """The parameters this app stored in an image file (its ``qpyt`` chunk), or an empty dict (other tools'
+    parameters are read by :mod:`qpyt_gradio.image_parameters`)."""
     with Image.open(path) as image:
         chunks = dict(getattr(image, "text", {}) or image.info)
-    if QPYT_CHUNK in chunks:
-        try:
-            value = json.loads(chunks[QPYT_CHUNK])
-            if isinstance(value, dict):
-                return value
-        except ValueError:
-            pass
-    if isinstance(chunks.get(A1111_CHUNK), str):
-        return parse_a1111(chunks[A1111_CHUNK])
-    return {}
+    try:
+        value = json.loads(chunks.get(QPYT_CHUNK, ""))
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}

@@ -1,11 +1,14 @@
-"""PNG parameters: A1111 text and Qpyt JSON written, read back, and recalled into the Generate brick."""
+"""PNG parameters: A1111 text and Qpyt JSON written and read back (the A1111 text by sd-parsers, as other tools
+read it), and recalled into the Generate brick."""
 
 import threading
 
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
+from support.a1111_reader import a1111_settings
 
-from qpyt_gradio.metadata import a1111_text, parse_a1111, png_info, read_parameters
+from qpyt_gradio.image_parameters import read_image_parameters
+from qpyt_gradio.metadata import a1111_text, png_info, read_parameters
 from qpyt_gradio.outputs import save_png, slug
 from qpyt_gradio.ui.recall import recall_from_image
 
@@ -30,39 +33,32 @@ A1111_SAMPLE = (
 )
 
 
+def a1111_only(tmp_path, text: str):
+    info = PngInfo()
+    info.add_text("parameters", text)
+    path = tmp_path / "a1111.png"
+    Image.new("RGB", (8, 8)).save(path, pnginfo=info)
+    return path
+
+
 def test_round_trip_through_a_png(tmp_path):
     path = save_png(Image.new("RGB", (8, 8), "red"), tmp_path, "x", png_info(PARAMETERS))
     assert read_parameters(path) == PARAMETERS
-    text = Image.open(path).text["parameters"]
+    read = read_image_parameters(a1111_only(tmp_path, Image.open(path).text["parameters"]))
     one_line = {**PARAMETERS, "prompt": PARAMETERS["prompt"].replace("\n", " ")}  # the A1111 chunk's prompt line
-    assert parse_a1111(text) == {key: one_line[key] for key in parse_a1111(text)}
-    assert set(parse_a1111(text)) >= {
-        "prompt",
-        "negative_prompt",
-        "steps",
-        "guidance",
-        "seed",
-        "width",
-        "height",
-        "model",
-    }
+    fields = ("prompt", "negative_prompt", "steps", "guidance", "seed", "width", "height", "model")
+    assert read.tool == "AUTOMATIC1111 / Forge"
+    assert {key: read.parameters[key] for key in fields} == {key: one_line[key] for key in fields}
 
 
 def test_reads_an_automatic1111_png(tmp_path):
-    info = PngInfo()
-    info.add_text("parameters", A1111_SAMPLE)
-    path = tmp_path / "a1111.png"
-    Image.new("RGB", (8, 8)).save(path, pnginfo=info)
-    values = read_parameters(path)
+    read = read_image_parameters(a1111_only(tmp_path, A1111_SAMPLE))
+    values = read.parameters
     assert values["prompt"] == "masterpiece, (best quality:1.2), a fox in the snow"
     assert values["negative_prompt"] == "lowres, bad anatomy"
     assert (values["steps"], values["guidance"], values["seed"]) == (28, 7.0, 3141592653)
-    assert (values["width"], values["height"], values["model"], values["sampler"]) == (
-        832,
-        1216,
-        "juggernautXL_v9",
-        "DPM++ 2M",
-    )
+    assert (values["width"], values["height"], values["model"]) == (832, 1216, "juggernautXL_v9")
+    assert "sampler: DPM++ 2M" in read.ignored
 
 
 def test_recall_fills_the_brick_and_keeps_an_unknown_model_out(tmp_path, catalog):
@@ -83,7 +79,7 @@ def test_recall_fills_the_brick_and_keeps_an_unknown_model_out(tmp_path, catalog
 def test_a1111_text_quotes_values_with_separators():
     text = a1111_text({**PARAMETERS, "model": "my, model"})
     assert 'Model: "my, model"' in text
-    assert parse_a1111(text)["model"] == "my, model"
+    assert a1111_settings(text)["Model"] == "my, model"
 
 
 def test_unique_names_and_no_partial_files_under_concurrency(tmp_path):

@@ -1,4 +1,5 @@
-"""The API: one endpoint per row of the brick table, and ``/run_workflow``; MCP serves the same.
+"""The API: one endpoint per row of the brick table, ``/run_workflow``, and what the app can read (LoRAs,
+styles, an image's parameters); MCP serves the same.
 
 Sliders and dropdowns check bounds and choices before a handler runs, with messages that do
 not name the field. Endpoints take plain hidden fields instead, so every value reaches the
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 
 from qpyt_gradio.bricks.params import Declared
+from qpyt_gradio.errors import InvalidInput
 
 if TYPE_CHECKING:
     from qpyt_gradio.bricks.contract import Brick
@@ -126,8 +128,11 @@ def workflow_endpoint(workspace: Workspace) -> None:
     endpoint(handler, inputs, outputs, "run_workflow")
 
 
-def listing_endpoints(workspace: Workspace) -> None:
-    """``/loras`` and ``/styles``: what the LoRA folder and the style files hold."""
+def reading_endpoints(workspace: Workspace) -> None:
+    """``/loras`` and ``/styles``: what the LoRA folder and the style files hold; ``/read_parameters``: how
+    an image was made."""
+    from qpyt_gradio.image_parameters import read_image_parameters
+    from qpyt_gradio.ui.errors import user_errors
 
     def loras(rescan: bool = False) -> list[dict[str, Any]]:
         """List the LoRAs of the LoRA folder with what their files say.
@@ -162,5 +167,26 @@ def listing_endpoints(workspace: Workspace) -> None:
         ]
         return {"styles": listed, "problems": list(book.problems)}
 
+    def read_parameters(image: str | None) -> dict[str, Any]:
+        """Read how an image was made, from Qpyt-UI, AUTOMATIC1111 / Forge, ComfyUI, Fooocus, InvokeAI or NovelAI.
+
+        Args:
+            image: a PNG (or a JPEG / WebP with an EXIF user comment).
+
+        Returns:
+            {"tool": the tool that made it ("" when the image carries no parameters), "parameters": the
+            /generate parameters it maps to (prompt, negative_prompt, model, width, height, steps, guidance,
+            seed, loras), "ignored": the settings that have no meaning here}.
+        """
+        if not image:
+            raise InvalidInput("No image to read: give a PNG, JPEG or WebP file.")
+        return read_image_parameters(Path(image)).as_dict()
+
     gr.Button(visible=False).click(loras, gr.Checkbox(False, visible=False), gr.JSON(visible=False), api_name="loras")
     gr.Button(visible=False).click(styles, None, gr.JSON(visible=False), api_name="styles")
+    gr.Button(visible=False).click(
+        user_errors(read_parameters, escape=False),
+        gr.File(visible=False, type="filepath"),
+        gr.JSON(visible=False),
+        api_name="read_parameters",
+    )

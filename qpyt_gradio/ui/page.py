@@ -14,7 +14,7 @@ from qpyt_gradio import __version__
 from qpyt_gradio.bricks.contract import Brick, Holds
 from qpyt_gradio.bricks.table import BRICKS
 from qpyt_gradio.ui import assets
-from qpyt_gradio.ui.api import brick_endpoint, listing_endpoints, workflow_endpoint
+from qpyt_gradio.ui.api import brick_endpoint, reading_endpoints, workflow_endpoint
 from qpyt_gradio.ui.forms import BrickForm, control
 from qpyt_gradio.ui.panels import Panel, SvgPanel, TextPanel, hidden_panel
 from qpyt_gradio.ui.parts import PageParts
@@ -140,7 +140,7 @@ def build_app(workspace: Workspace) -> gr.Blocks:
         for brick in BRICKS.values():
             brick_endpoint(workspace, brick, hidden_panel(brick))
         workflow_endpoint(workspace)
-        listing_endpoints(workspace)
+        reading_endpoints(workspace)
     return app
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from PIL import UnidentifiedImageError
 
-from qpyt_gradio.metadata import QPYT_CHUNK, read_parameters
+from qpyt_gradio.metadata import read_parameters
 from qpyt_gradio.workflows.document import MAX_DOCUMENT_BYTES, WorkflowError, parse_text
 
 SVG_METADATA = re.compile(r'<metadata id="qpyt-parameters">(.*?)</metadata>', re.DOTALL)
@@ -31,15 +31,7 @@ def workflow_in_file(path: Path) -> Any:
         parameters = read_parameters(path)
     except (UnidentifiedImageError, OSError):
         raise WorkflowError("", f"{path.name} is neither a workflow (.json) nor an image this app can read.") from None
-    return _recorded(parameters if _ours(path) else {}, path.name)
-
-
-def _ours(path: Path) -> bool:
-    """True when the image carries this app's chunk (an A1111 chunk alone holds no workflow)."""
-    from PIL import Image
-
-    with Image.open(path) as image:
-        return QPYT_CHUNK in (getattr(image, "text", None) or image.info)
+    return _recorded(parameters, path.name)
 
 
 def _svg_parameters(path: Path) -> dict[str, Any]:
