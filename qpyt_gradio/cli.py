@@ -10,6 +10,7 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from qpyt_gradio.library_notices import quiet_library_notices
 from qpyt_gradio.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
@@ -24,12 +25,14 @@ def prepare_environment(settings: Settings) -> None:
     Light events (memory panel, send buttons...) may run 4 at a time; image jobs share one GPU
     lane whatever this says. Set here, the queue that Blocks makes is used as is: calling
     ``queue()`` again would rebuild the whole app once more at startup. Uploads go to a cache of
-    this app's own, not the one every Gradio app of the machine shares.
+    this app's own, not the one every Gradio app of the machine shares. Library notices that say
+    nothing to a user are kept out of the log.
     """
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     os.environ.setdefault("GRADIO_DEFAULT_CONCURRENCY_LIMIT", "4")
     os.environ.setdefault("GRADIO_TEMP_DIR", str(settings.cache_dir / "gradio-uploads"))
+    quiet_library_notices()
 
 
 def warm_up(workspace: Workspace) -> None:
@@ -63,7 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from qpyt_gradio.headless import main as run_headless
 
         return run_headless(argv[1:])
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    log.setLevel(logging.INFO)  # the app's own lines; libraries (httpx's every request...) from warnings up
     try:
         settings = load_settings(argv)
     except SettingsError as problem:

@@ -31,11 +31,13 @@ def test_gradio_monitoring_is_off(served_app, route):
     assert status_of(served_app["url"] + route) == 403
 
 
-def test_the_log_names_the_address_without_gradio_s_share_hint_and_uploads_stay_in_the_app_s_cache(served_app):
+def test_the_log_names_the_address_without_noise_and_uploads_stay_in_the_app_s_cache(served_app):
     client = Client(served_app["url"], verbose=False)
     client.predict(prompt="a cat", model="demo-sdxl", width=64, height=64, steps=1, api_name="/generate")
     log = served_app["log"].read_text()
     assert "Qpyt-UI is served on http://127.0.0.1:" in log and "share=True" not in log
+    for noise in ("HTTP Request:", "requires torchvision", "should be kept in float32: []"):
+        assert noise not in log, f"the log shows {noise!r}"
     assert any((served_app["cache"] / "gradio-uploads").rglob("*.png"))
 
 
