@@ -35,14 +35,20 @@ def prepare_environment(settings: Settings) -> None:
     quiet_library_notices()
 
 
-def warm_up(workspace: Workspace) -> None:
-    """Import torch and diffusers in the background once the page is served, so the first click is quicker."""
+def warm_up(workspace: Workspace) -> threading.Thread:
+    """Import torch, diffusers and rembg in the background once the page is served, so the first click is
+    quicker (rembg's very first import compiles its code for a minute or two); returns the thread."""
 
     def work() -> None:
         _ = workspace.registry.device
         import qpyt_gradio.generation.txt2img  # noqa: F401
+        from qpyt_gradio.finishing.background import import_rembg
 
-    threading.Thread(target=work, name="qpyt-warm-up", daemon=True).start()
+        import_rembg()
+
+    thread = threading.Thread(target=work, name="qpyt-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def serve(settings: Settings) -> None:

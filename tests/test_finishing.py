@@ -1,5 +1,6 @@
 """Finishing bricks: background removal (rembg, tiny ONNX model), vectorization (vtracer), retouching."""
 
+import threading
 import xml.etree.ElementTree as ElementTree
 
 import numpy as np
@@ -7,6 +8,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter
 from support.running import run
 
+from qpyt_gradio.bricks.contract import Job
 from qpyt_gradio.bricks.retouch import RetouchRequest
 from qpyt_gradio.errors import InvalidInput, ModelUnavailable
 from qpyt_gradio.finishing.background import background_specs
@@ -290,3 +292,38 @@ def test_ai_cleanup_is_a_low_strength_img2img_on_each_engine(workspace, photo, t
         workspace, "img2img", image=str(path), prompt="clean, sharp, high quality", model=model, strength=0.25, seed=3
     )
     assert Image.open(result.paths[0]).size == photo.size and result.parameters["strength"] == 0.25
+
+
+class Notices:
+    """A reporter that keeps the job's notices."""
+
+    def __init__(self) -> None:
+        self.notices: list[str] = []
+
+    def step(self, done, total, preview, unit="step"):
+        pass
+
+    def text(self, partial):
+        pass
+
+    def notice(self, text):
+        self.notices.append(text)
+
+
+def test_a_cut_out_before_rembg_is_imported_says_what_it_waits_for(workspace, half, monkeypatch):
+    from qpyt_gradio.finishing import background
+
+    monkeypatch.setattr(background, "_IMPORTED", threading.Event())  # as in a fresh process
+    first, then = Notices(), Notices()
+    run(workspace, "remove_background", Job(reporter=first), image=str(half))
+    run(workspace, "remove_background", Job(reporter=then), image=str(half))
+    assert first.notices == [background.FIRST_IMPORT] and then.notices == []
+
+
+def test_the_warm_up_at_start_imports_rembg(workspace, monkeypatch):
+    from qpyt_gradio.cli import warm_up
+    from qpyt_gradio.finishing import background
+
+    monkeypatch.setattr(background, "_IMPORTED", threading.Event())
+    warm_up(workspace).join(timeout=300)
+    assert background.rembg_ready()

@@ -242,7 +242,7 @@ def test_no_helper_is_resident_while_an_image_is_sampled(workspace, registry, pi
     caption(registry, picture, "short")
     translate(registry, "un chat noir")
     enhance(registry, "a cat", "sdxl", 0.5, 1)
-    cut_out(registry, picture, "u2net", False)
+    cut_out(registry, Job(), picture, "u2net", False)
     assert {row.role for row in registry.report()} == {"helper"} and len(registry.report()) == 4
     watcher = HelperWatcher(registry)
     run(workspace, "generate", Job(reporter=watcher), prompt="a cat", model="demo-sdxl", width=64, height=64, steps=3)
@@ -250,7 +250,7 @@ def test_no_helper_is_resident_while_an_image_is_sampled(workspace, registry, pi
     assert [row.role for row in registry.report()] == ["image pipeline"]
     caption(registry, picture, "short")
     assert registry.load_counts["helper:caption"] == 2
-    cut_out(registry, picture, "u2net", False)
+    cut_out(registry, Job(), picture, "u2net", False)
     assert registry.load_counts["helper:background:u2net"] == 2
 
 

@@ -56,3 +56,15 @@ def test_the_page_shows_progress_above_the_preview_and_clears_a_stopped_job_s_pr
     assert "value" not in label_only
     assert page.stopped("Cancelled after step 3.")[0]["value"] == []
     assert api.stopped("Cancelled after step 3.") == ([], {"cancelled": True, "message": "Cancelled after step 3."})
+
+
+def test_a_notice_shows_where_the_result_will_be():
+    from qpyt_gradio.ui.panels import SvgPanel
+    from qpyt_gradio.ui.streaming import NoticeEvent
+
+    notice = NoticeEvent("preparing background removal: <first use>")
+    images = ImagesPanel(gr.Gallery(), gr.JSON())
+    assert images.partial(notice)[0]["label"] == "Result — preparing background removal: <first use>"
+    svg = SvgPanel(gr.File(), gr.JSON(), gr.HTML())
+    assert svg.partial(notice)[2] == "<p>preparing background removal: &lt;first use&gt;…</p>"
+    assert ImagesPanel(gr.Gallery(), gr.JSON(), page=False).partial(notice) is None

@@ -63,6 +63,8 @@ class Reporter(Protocol):
 
     def text(self, partial: str) -> None: ...
 
+    def notice(self, text: str) -> None: ...
+
 
 @dataclass(frozen=True)
 class Choices:
@@ -96,6 +98,11 @@ class Job:
     def partial_text(self, text: str) -> None:
         if self.reporter is not None:
             self.reporter.text(text)
+
+    def notice(self, text: str) -> None:
+        """What the job is doing while it shows no progress (a first-time preparation...)."""
+        if self.reporter is not None:
+            self.reporter.notice(text)
 
     def recording(self, **params: Any) -> Job:
         """This job with ``params`` changed in the recorded step (e.g. the prompt after translation)."""

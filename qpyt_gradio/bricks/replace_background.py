@@ -39,7 +39,7 @@ def run(workspace: Workspace, job: Job, request: ReplaceBackgroundRequest) -> Re
     from qpyt_gradio.generation.inpainting import inpaint_source
 
     source = open_source(request.image, "replace the background of")
-    cutout = cut_out(workspace.registry, request.image, request.background_model, False)
+    cutout = cut_out(workspace.registry, job, request.image, request.background_model, False)
     background = Image.eval(cutout.alpha, lambda value: 255 - value)
     extra = {"background_model": request.background_model}
     as_inpainting = inpainting(request, mask_blur=REPLACE_BLUR)

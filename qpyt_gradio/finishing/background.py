@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,6 +31,22 @@ if TYPE_CHECKING:
 
 MAX_SIDE = 4096
 RELEASES = "https://github.com/danielgatis/rembg/releases"
+FIRST_IMPORT = "preparing background removal: its very first use compiles rembg's code (1 to 2 minutes, once)"
+_IMPORTED = threading.Event()
+
+
+def import_rembg() -> ModuleType:
+    """rembg, imported once per process; its very first import on a machine compiles its numba code (a
+    minute or two), which the app does in the background at start (:func:`qpyt_gradio.cli.warm_up`)."""
+    import rembg
+
+    _IMPORTED.set()
+    return rembg
+
+
+def rembg_ready() -> bool:
+    """Whether rembg is imported (a job using it starts without the first import's wait)."""
+    return _IMPORTED.is_set()
 
 
 @dataclass
@@ -56,8 +74,8 @@ def model_file(home: Path, model: str) -> Path:
 def load_session(model: str, home: Path, demo: bool) -> LoadedSession:
     """A rembg session for ``model``, on the GPU provider when onnxruntime has one."""
     import onnxruntime
-    import rembg
 
+    rembg = import_rembg()
     onnxruntime.disable_telemetry_events()  # its Windows builds report usage events unless told not to
     path = model_file(home, model)
     if demo:
@@ -105,9 +123,9 @@ class Cutout:
     notes: tuple[str, ...]
 
 
-def cut_out(registry: Registry, image_path: str | Path | None, model: str, alpha_matting: bool) -> Cutout:
+def cut_out(registry: Registry, job: Job, image_path: str | Path | None, model: str, alpha_matting: bool) -> Cutout:
     """The subject of the image at ``image_path`` as an alpha mask, from rembg's ``model`` (one of
-    :data:`BACKGROUND_MODELS`)."""
+    :data:`BACKGROUND_MODELS`); ``job`` is told when rembg's first import is still to wait for."""
     image, notes = open_rgb(image_path, "cut out", MAX_SIDE)
     existing = alpha_of(image_path)
     if _is_flat(image):
@@ -118,8 +136,9 @@ def cut_out(registry: Registry, image_path: str | Path | None, model: str, alpha
             )
         notes.append("The image is one flat colour: its own alpha was kept as the cut-out.")
         return Cutout(image, existing.resize(image.size), tuple(notes))
-    import rembg
-
+    if not rembg_ready():
+        job.notice(FIRST_IMPORT)
+    rembg = import_rembg()
     with registry.helper(helper_kind(model)) as loaded:
         cut = rembg.remove(image, session=loaded.session, alpha_matting=bool(alpha_matting))
     alpha = cut.getchannel("A")
@@ -152,7 +171,7 @@ def remove_background(workspace: Workspace, job: Job, request: Any) -> Result:
     """Cut the subject out and save what was asked: transparent PNG, mask, or subject on a colour."""
     if request.output == "color":
         parse_color(request.color)
-    cutout = cut_out(workspace.registry, request.image, request.background_model, request.alpha_matting)
+    cutout = cut_out(workspace.registry, job, request.image, request.background_model, request.alpha_matting)
     parameters = {
         "brick": "remove_background",
         "background_model": request.background_model,

@@ -197,7 +197,7 @@ def vectorize(workspace: Workspace, job: Job, request: Any) -> Result:
     if steps.remove_background:
         from qpyt_gradio.finishing.background import compose, cut_out
 
-        image = compose(cut_out(workspace.registry, request.image, BACKGROUND_MODELS[0], False), "transparent")
+        image = compose(cut_out(workspace.registry, job, request.image, BACKGROUND_MODELS[0], False), "transparent")
         notes.append("The background was removed before tracing.")
     image, step_notes = prepared_image(image, steps)
     notes += step_notes

@@ -7,13 +7,14 @@ while it runs, then the result, or a note when it was cancelled.
 from __future__ import annotations
 
 import base64
+import html
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import gradio as gr
 
 from qpyt_gradio.bricks.contract import Brick, Holds, Result
-from qpyt_gradio.ui.streaming import StepEvent, TextEvent, WaitEvent
+from qpyt_gradio.ui.streaming import NoticeEvent, StepEvent, TextEvent, WaitEvent
 
 PREVIEW_SVG_BYTES = 3 * 1024**2
 RESULT_LABEL = "Result"
@@ -59,6 +60,8 @@ class ImagesPanel:
     def partial(self, event: object) -> tuple[Any, ...] | None:
         if isinstance(event, WaitEvent) and self.page:
             return gr.update(label=waiting_label(event.ahead)), gr.skip()
+        if isinstance(event, NoticeEvent) and self.page:
+            return gr.update(label=f"{RESULT_LABEL} — {event.text}"), gr.skip()
         if isinstance(event, StepEvent) and self.page:
             label = f"{RESULT_LABEL} — {progress_text(event)}"
             shown = {"label": label} if event.preview is None else {"value": [event.preview], "label": label}
@@ -93,6 +96,8 @@ class SvgPanel:
         return [self.file, self.used, *([self.shown] if self.shown is not None else [])]
 
     def partial(self, event: object) -> tuple[Any, ...] | None:
+        if isinstance(event, NoticeEvent) and self.shown is not None:
+            return gr.skip(), gr.skip(), f"<p>{html.escape(event.text)}…</p>"
         return None
 
     def final(self, result: Result) -> tuple[Any, ...]:

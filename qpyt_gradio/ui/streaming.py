@@ -44,6 +44,13 @@ class TextEvent:
 
 
 @dataclass(frozen=True)
+class NoticeEvent:
+    """What a job is doing while it shows no progress, e.g. "preparing background removal: ..."."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class WaitEvent:
     """A job waiting its turn on the GPU lane, with ``ahead`` jobs to start before it."""
 
@@ -84,6 +91,9 @@ class QueueReporter:
 
     def text(self, partial: str) -> None:
         self._emit(TextEvent(partial))
+
+    def notice(self, text: str) -> None:
+        self._emit(NoticeEvent(text))
 
 
 _DONE = object()
