@@ -43,6 +43,12 @@ def on_generate(page) -> None:
     page.wait_for_selector("#qpyt-prompt textarea")
 
 
+def send_to(page, key: str, brick: str) -> None:
+    """Pick ``brick`` in the "Send to" list under the gallery of the tab ``key``."""
+    page.click(f"#qpyt-{key}-send input")
+    page.locator("ul[role=listbox] li", has_text=brick).first.click()
+
+
 def history_count(page) -> int:
     return page.locator("#qpyt-history img").count()
 
@@ -93,6 +99,30 @@ def test_load_parameters_from_an_image_fills_the_brick(page, tmp_path):
     assert page.input_value("#qpyt-seed input") == "4242"
     assert page.input_value("#qpyt-generate-brick input[aria-label='number input for Steps']") == "7"
     assert page.input_value("#qpyt-generate-brick input[aria-label='number input for Width']") == "192"
+
+
+def test_a_size_the_engine_cannot_take_or_out_of_range_is_shown_as_used(page):
+    on_generate(page)
+    width = page.locator("#qpyt-generate-brick input[aria-label='number input for Width']")
+    height = page.locator("#qpyt-generate-brick input[aria-label='number input for Height']")
+    width.fill("5000")
+    width.press("Tab")
+    page.wait_for_selector("text=5000 is above the largest value: 2048 is used.", timeout=10_000)
+    assert width.input_value() == "2048"
+    before = history_count(page)
+    width.fill("100")
+    height.fill("68")
+    page.locator("#qpyt-generate-brick input[aria-label='number input for Steps']").fill("2")
+    page.fill("#qpyt-prompt textarea", "a snapped size")
+    page.click("#qpyt-generate-run")
+    page.wait_for_function(f"document.querySelectorAll('#qpyt-history img').length > {before}", timeout=60_000)
+    used = page.inner_text("#qpyt-generate-summary").split(" · ")[1]  # "**Seed n** · 96×64 · 2 steps · model"
+    page.wait_for_function(
+        f"document.querySelector(\"#qpyt-generate-brick input[aria-label='number input for Width']\").value"
+        f" === '{used.split('×')[0]}'",
+        timeout=10_000,
+    )
+    assert used != "100×68" and height.input_value() == used.split("×")[1]
 
 
 def test_image_to_prompt_to_enhanced_prompt_to_image_in_a_few_clicks(page, tmp_path):
@@ -161,9 +191,14 @@ def test_an_output_is_sent_to_img2img_with_one_click(page):
     page.wait_for_function(
         "document.querySelector('#qpyt-generate-summary').innerText.includes('Seed')", timeout=60_000
     )
-    page.click("#qpyt-generate-to-img2img")
+    send_to(page, "generate", "Img2img")
     page.wait_for_selector("#qpyt-img2img-source img", timeout=30_000)
     assert page.get_by_role("tab", name="Img2img").get_attribute("aria-selected") == "true"
+    assert page.input_value("#qpyt-img2img-prompt textarea") == "a lighthouse to redraw", "the prompt came along"
+    page.click("#qpyt-img2img-send input")
+    offered = page.locator("ul[role=listbox] li").all_inner_texts()
+    assert "Img2img" not in offered and "Upscale" in offered
+    page.keyboard.press("Escape")
     before = history_count(page)
     page.fill("#qpyt-img2img-prompt textarea", "a lighthouse, redrawn")
     page.click("#qpyt-img2img-run")
@@ -184,7 +219,7 @@ def test_remove_a_background_then_see_the_svg(page, tmp_path):
     page.wait_for_selector("#qpyt-background-result img", timeout=60_000)
     for gallery in ("#qpyt-background-result", "#qpyt-history"):
         assert page.locator(f"{gallery} input[type=file]").count() == 0, "result galleries take no uploads"
-    page.click("#qpyt-background-to-vectorize")
+    send_to(page, "background", "Vectorize")
     page.wait_for_selector("#qpyt-vectorize-source img", timeout=30_000)
     page.click("#qpyt-vectorize-run")
     page.wait_for_selector("#qpyt-vectorize-svg", timeout=60_000)

@@ -289,9 +289,9 @@ class Registry:
         if resident is not None:
             base = resident.pipelines.get("txt2img")
             if base is not None:
-                placement = f"{resident.decision.strategy.value} · " + ", ".join(
-                    sorted({module_device(module) for module in _modules(base)})
-                )
+                strategy = resident.decision.strategy.value
+                devices = sorted({module_device(module) for module in _modules(base)})
+                placement = strategy if devices == [strategy] else f"{strategy} · {', '.join(devices)}"
                 size = sum(module_bytes(module) for module in _modules(base))
                 rows.append(ResidentModel(resident.spec.name, "image pipeline", placement, size))
                 rows += [ResidentModel(name, "LoRA", state, size) for name, state, size in resident.adapters.report()]

@@ -157,7 +157,7 @@ def launch_options(workspace: Workspace) -> dict[str, Any]:
         "theme": assets.THEME,
         "css": assets.CSS,
         "js": assets.JS,
-        "footer_links": ["api", "settings"],
+        "footer_links": ["api"],  # the sidebar has the one "Settings"
         "mcp_server": settings.mcp,
         "enable_monitoring": False,
         "quiet": True,

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import gradio as gr
 
 from qpyt_gradio.ui.sidebar import Sidebar
+
+if TYPE_CHECKING:
+    from qpyt_gradio.ui.send import SendList, SendTarget
 
 
 @dataclass
 class PageParts:
     """Shared components: the page itself, the sidebar, the session's choices (kept in the browser), the session
     gallery and its paths, the Workflow tab's draft, the tabs, the Generate prompt, the image
-    inputs other tabs can send to, the send buttons to wire once every tab exists, and the LoRA and
+    inputs other tabs can send to, the "Send to" lists to wire once every tab exists, and the LoRA and
     style pickers that a rescan refreshes."""
 
     app: gr.Blocks
@@ -26,7 +29,7 @@ class PageParts:
     draft_layout: gr.State
     tabs: gr.Tabs | None = None
     prompt: gr.Textbox | None = None
-    targets: dict[str, tuple[str, Any]] = field(default_factory=dict)
-    sends: list[tuple[gr.Button, gr.Gallery, gr.State, str]] = field(default_factory=list)
+    targets: dict[str, SendTarget] = field(default_factory=dict)
+    sends: list[SendList] = field(default_factory=list)
     lora_pickers: list[gr.Dropdown] = field(default_factory=list)
     style_pickers: list[gr.Dropdown] = field(default_factory=list)

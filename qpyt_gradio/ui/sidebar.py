@@ -65,12 +65,17 @@ def build_sidebar(workspace: Workspace, app: gr.Blocks) -> Sidebar:
             allow_custom_value=True,
             elem_id="qpyt-model",
         )
-        refresh_models = gr.Button("↻ Rescan models folder", size="sm")
+        refresh_models = gr.Button("Rescan models folder", size="sm")
         unusable = gr.Markdown(_unusable_note(workspace))
         gr.Markdown("### Memory")
         rows, line = memory_panel(workspace)
         memory_table = gr.Dataframe(
-            value=rows, headers=MEMORY_HEADERS, interactive=False, wrap=True, elem_id="qpyt-memory"
+            value=rows,
+            headers=MEMORY_HEADERS,
+            interactive=False,
+            wrap=True,
+            column_widths=["52%", "26%", "22%"],
+            elem_id="qpyt-memory",
         )
         device = gr.Markdown(line)
         with gr.Row():

@@ -11,7 +11,7 @@ from qpyt_gradio.ui.forms import BrickForm, control, controls
 from qpyt_gradio.ui.parts import PageParts
 from qpyt_gradio.ui.prompt_extras import prompt_extras
 from qpyt_gradio.ui.running import result_area, wire_brick, wire_image_brick, wire_result
-from qpyt_gradio.ui.send import send_bar
+from qpyt_gradio.ui.send import SendTarget, send_bar
 from qpyt_gradio.ui.tabs.edit_controls import source_image
 from qpyt_gradio.ui.workflow_draft import add_to_workflow_button
 from qpyt_gradio.workspace import Workspace
@@ -59,7 +59,7 @@ def build_background(workspace: Workspace, parts: PageParts) -> None:
         with gr.Column(scale=2):
             area = result_area("Remove the background", "background")
             send_bar(parts, area.panel.gallery, "background")
-    parts.targets["background"] = ("background", image)
+    parts.targets["background"] = SendTarget("background", image)
     removal = {"image": image, "background_model": model, "output": output, "color": color, "alpha_matting": matting}
     wire_image_brick(workspace, parts, BrickForm(remove_background.BRICK, removal), area)
     replacement = BrickForm(

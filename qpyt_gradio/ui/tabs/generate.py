@@ -63,8 +63,8 @@ def build_generate(workspace: Workspace, parts: PageParts) -> None:
             engine_note = gr.Markdown(_engine_note(spec))
             with gr.Accordion("Load parameters from an image", open=False, elem_id="qpyt-recall-panel"):
                 source = gr.File(
-                    label="PNG from Qpyt-UI or AUTOMATIC1111",
-                    file_types=[".png"],
+                    label="An image of Qpyt-UI, AUTOMATIC1111 / Forge, ComfyUI, Fooocus, InvokeAI or NovelAI",
+                    file_types=[".png", ".jpg", ".jpeg", ".webp"],
                     type="filepath",
                     elem_id="qpyt-recall",
                 )
@@ -80,7 +80,8 @@ def build_generate(workspace: Workspace, parts: PageParts) -> None:
         "num_images": count,
         **extras,
     }
-    wire_image_brick(workspace, parts, BrickForm(BRICK, inputs), area)
+    event = wire_image_brick(workspace, parts, BrickForm(BRICK, inputs), area)
+    event.success(_used_size, area.panel.used, [sizes["width"], sizes["height"]], **PRIVATE)
     random_seed.click(lambda: -1, None, seed, **PRIVATE)
     reuse_seed.click(_last_seed, area.panel.used, seed, **PRIVATE)
     sidebar.model.input(
@@ -94,6 +95,13 @@ def build_generate(workspace: Workspace, parts: PageParts) -> None:
 
 def _field(name: str) -> Declared:
     return declaration(GenerateRequest, name)
+
+
+def _used_size(parameters: dict[str, Any] | None) -> tuple[Any, Any]:
+    """The size a job used (snapped to the engine's multiple) back in the size controls."""
+    if not parameters or "width" not in parameters or "height" not in parameters:
+        return gr.skip(), gr.skip()
+    return parameters["width"], parameters["height"]
 
 
 def _last_seed(parameters: dict[str, Any] | None) -> Any:

@@ -8,7 +8,7 @@ from qpyt_gradio.bricks.img2img import BRICK, Img2imgRequest
 from qpyt_gradio.ui.forms import BrickForm
 from qpyt_gradio.ui.parts import PageParts
 from qpyt_gradio.ui.running import result_area, wire_image_brick
-from qpyt_gradio.ui.send import send_bar
+from qpyt_gradio.ui.send import SendTarget, send_bar
 from qpyt_gradio.ui.tabs.edit_controls import edit_controls, source_image
 from qpyt_gradio.workspace import Workspace
 
@@ -21,5 +21,5 @@ def build_img2img(workspace: Workspace, parts: PageParts) -> None:
         with gr.Column(scale=2):
             area = result_area("Redraw", "img2img")
             send_bar(parts, area.panel.gallery, "img2img")
-    parts.targets["img2img"] = ("img2img", image)
+    parts.targets["img2img"] = SendTarget("img2img", image, shared["prompt"])
     wire_image_brick(workspace, parts, BrickForm(BRICK, {"image": image, **shared}), area)

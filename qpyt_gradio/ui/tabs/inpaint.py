@@ -15,7 +15,7 @@ from qpyt_gradio.bricks.inpaint import BRICK, InpaintRequest
 from qpyt_gradio.ui.forms import BrickForm, controls
 from qpyt_gradio.ui.parts import PageParts
 from qpyt_gradio.ui.running import result_area, wire_image_brick
-from qpyt_gradio.ui.send import send_bar
+from qpyt_gradio.ui.send import SendTarget, send_bar
 from qpyt_gradio.ui.tabs.edit_controls import edit_controls
 from qpyt_gradio.workspace import Workspace
 
@@ -58,6 +58,6 @@ def build_inpaint(workspace: Workspace, parts: PageParts) -> None:
         with gr.Column(scale=2):
             area = result_area("Inpaint", "inpaint")
             send_bar(parts, area.panel.gallery, "inpaint")
-    parts.targets["inpaint"] = ("inpaint", editor)
+    parts.targets["inpaint"] = SendTarget("inpaint", editor)
     inputs = {"image": editor, "mask": uploaded, **shared, **options}
     wire_image_brick(workspace, parts, BrickForm(BRICK, inputs, editor_values), area)

@@ -8,7 +8,7 @@ from qpyt_gradio.bricks.outpaint import BRICK, OutpaintRequest
 from qpyt_gradio.ui.forms import BrickForm, controls
 from qpyt_gradio.ui.parts import PageParts
 from qpyt_gradio.ui.running import result_area, wire_image_brick
-from qpyt_gradio.ui.send import send_bar
+from qpyt_gradio.ui.send import SendTarget, send_bar
 from qpyt_gradio.ui.tabs.edit_controls import edit_controls, source_image
 from qpyt_gradio.workspace import Workspace
 
@@ -28,6 +28,6 @@ def build_outpaint(workspace: Workspace, parts: PageParts) -> None:
         with gr.Column(scale=2):
             area = result_area("Outpaint", "outpaint")
             send_bar(parts, area.panel.gallery, "outpaint")
-    parts.targets["outpaint"] = ("outpaint", image)
+    parts.targets["outpaint"] = SendTarget("outpaint", image)
     inputs = {"image": image, **shared, **sides, "aspect": aspect, **canvas}
     wire_image_brick(workspace, parts, BrickForm(BRICK, inputs), area)

@@ -15,7 +15,7 @@ from qpyt_gradio.ui.forms import BrickForm, control, controls
 from qpyt_gradio.ui.parts import PageParts
 from qpyt_gradio.ui.prompt_extras import prompt_extras
 from qpyt_gradio.ui.running import result_area, wire_brick, wire_image_brick, wire_result
-from qpyt_gradio.ui.send import send_bar
+from qpyt_gradio.ui.send import SendTarget, send_bar
 from qpyt_gradio.ui.tabs.edit_controls import source_image
 from qpyt_gradio.ui.workflow_draft import add_to_workflow_button
 from qpyt_gradio.workspace import Workspace
@@ -51,7 +51,7 @@ def build_retouch(workspace: Workspace, parts: PageParts) -> None:
             shown = gr.Image(label="Preview", type="pil", format="png", height=360, elem_id="qpyt-retouch-preview")
             area = result_area("AI cleanup", "retouch")
             send_bar(parts, area.panel.gallery, "retouch")
-    parts.targets["retouch"] = ("retouch", image)
+    parts.targets["retouch"] = SendTarget("retouch", image)
     adjustments = {**percent, **other}
 
     @user_errors

@@ -12,6 +12,7 @@ from qpyt_gradio.ui.forms import BrickForm, controls
 from qpyt_gradio.ui.panels import SvgPanel
 from qpyt_gradio.ui.parts import PageParts
 from qpyt_gradio.ui.running import wire_brick
+from qpyt_gradio.ui.send import SendTarget
 from qpyt_gradio.ui.tabs.edit_controls import source_image
 from qpyt_gradio.ui.workflow_draft import add_to_workflow_button
 from qpyt_gradio.workspace import Workspace
@@ -49,7 +50,7 @@ def build_vectorize(workspace: Workspace, parts: PageParts) -> None:
             download = gr.File(label="SVG", elem_id="qpyt-vectorize-file")
             with gr.Accordion("Parameters used", open=False):
                 used = gr.JSON()
-    parts.targets["vectorize"] = ("vectorize", image)
+    parts.targets["vectorize"] = SendTarget("vectorize", image)
     form = BrickForm(BRICK, {"image": image, "preset": preset, **modes, **tracing, **before, **force})
     wire_brick(workspace, parts, form, run, SvgPanel(download, used, shown))
     add_to_workflow_button(parts, form, add)
