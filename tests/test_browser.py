@@ -49,6 +49,17 @@ def send_to(page, key: str, brick: str) -> None:
     page.locator("ul[role=listbox] li", has_text=brick).first.click()
 
 
+def settled_value(page, selector: str) -> str:
+    """The value of the text field ``selector`` once it stops changing (a streamed text is complete)."""
+    value = page.input_value(selector)
+    while True:
+        page.wait_for_timeout(700)
+        again = page.input_value(selector)
+        if again == value:
+            return value
+        value = again
+
+
 def history_count(page) -> int:
     return page.locator("#qpyt-history img").count()
 
@@ -125,7 +136,7 @@ def test_a_size_the_engine_cannot_take_or_out_of_range_is_shown_as_used(page):
     assert used != "100×68" and height.input_value() == used.split("×")[1]
 
 
-def test_image_to_prompt_to_enhanced_prompt_to_image_in_a_few_clicks(page, tmp_path):
+def test_image_to_prompt_to_enhanced_prompt_undone_and_redone_to_image_in_a_few_clicks(page, tmp_path):
     on_generate(page)
     from PIL import Image
 
@@ -143,6 +154,12 @@ def test_image_to_prompt_to_enhanced_prompt_to_image_in_a_few_clicks(page, tmp_p
         arg=described,
         timeout=60_000,
     )
+    enhanced = settled_value(page, "#qpyt-prompt textarea")  # the enhancer streams its text
+    for expected in (described, enhanced):  # Undo, then Undo the undo
+        page.click("#qpyt-bar-undo")
+        page.wait_for_function(
+            "(text) => document.querySelector('#qpyt-prompt textarea').value === text", arg=expected, timeout=10_000
+        )
     before = history_count(page)
     page.click("#qpyt-generate-run")
     page.wait_for_function(f"document.querySelectorAll('#qpyt-history img').length > {before}", timeout=60_000)

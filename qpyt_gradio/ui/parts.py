@@ -16,9 +16,9 @@ if TYPE_CHECKING:
 @dataclass
 class PageParts:
     """Shared components: the page itself, the sidebar, the session's choices (kept in the browser), the session
-    gallery and its paths, the Workflow tab's draft, the tabs, the Generate prompt, the image
-    inputs other tabs can send to, the "Send to" lists to wire once every tab exists, and the LoRA and
-    style pickers that a rescan refreshes."""
+    gallery and its paths, the Workflow tab's draft, the tabs, the Generate prompt (and its text before a
+    helper changed it), the image inputs other tabs can send to, the "Send to" lists to wire once every tab
+    exists, and the LoRA and style pickers that a rescan refreshes."""
 
     app: gr.Blocks
     sidebar: Sidebar
@@ -29,6 +29,7 @@ class PageParts:
     draft_layout: gr.State
     tabs: gr.Tabs | None = None
     prompt: gr.Textbox | None = None
+    prompt_before: gr.State | None = None
     targets: dict[str, SendTarget] = field(default_factory=dict)
     sends: list[SendList] = field(default_factory=list)
     lora_pickers: list[gr.Dropdown] = field(default_factory=list)

@@ -56,6 +56,11 @@ def build_prompt_bar(workspace: Workspace, parts: PageParts, prompt: gr.Textbox)
     with gr.Row():
         translating = gr.Button("Translate to English", size="sm", elem_id="qpyt-bar-translate")
         enhancing = gr.Button("Enhance", size="sm", elem_id="qpyt-bar-enhance")
+        undo = gr.Button("Undo", size="sm", scale=0, min_width=80, elem_id="qpyt-bar-undo")
+    parts.prompt_before = gr.State(None)
+    undo.click(_undo, [parts.prompt_before, prompt], [prompt, parts.prompt_before], **PRIVATE)
+    for helper in (translating, enhancing):
+        keep_for_undo(parts, helper)
     with gr.Accordion("Prompt helpers", open=False, elem_id="qpyt-prompt-helpers"):
         with gr.Row():
             enhancer = _enhancer_controls(workspace, "Enhancer ")
@@ -82,6 +87,22 @@ def build_prompt_bar(workspace: Workspace, parts: PageParts, prompt: gr.Textbox)
     )
     captioned.success(merge_into_prompt, [prompt, described, mode], prompt, **PRIVATE)
     last.click(_last_output, parts.history_paths, image, **PRIVATE)
+    keep_for_undo(parts, describe)
+
+
+def keep_for_undo(parts: PageParts, trigger: gr.Button) -> None:
+    """Keep the Generate prompt as it is when ``trigger`` is pressed, for "Undo" (one step back). Wire it
+    before the helper's own event: the page runs a trigger's events in order, and one that reads the
+    prompt after an event that writes it gets the new text."""
+    trigger.click(lambda text: text, parts.prompt, parts.prompt_before, queue=False, **PRIVATE)
+
+
+def _undo(before: str | None, now: str) -> tuple[Any, Any]:
+    """The prompt as it was before the last helper changed it; pressed again, back to the helper's text."""
+    if before is None:
+        gr.Info("Nothing to undo: no helper has changed the prompt yet.")
+        return gr.skip(), gr.skip()
+    return before, now
 
 
 def build_prompt_tools(workspace: Workspace, parts: PageParts) -> None:
@@ -138,6 +159,7 @@ def _send_buttons(parts: PageParts, source: gr.Textbox) -> None:
     with gr.Row():
         for mode in MERGES:
             button = gr.Button(f"→ Generate prompt ({mode.lower()})", size="sm")
+            keep_for_undo(parts, button)
             button.click(_merge_as(mode), [source, parts.prompt], parts.prompt, **PRIVATE)
 
 
