@@ -21,6 +21,7 @@ from qpyt_gradio.bricks.contract import Choices
 from qpyt_gradio.demo.models import demo_specs, with_demo_models
 from qpyt_gradio.lane import FairLane
 from qpyt_gradio.models.catalog import Catalog, ModelSpec, NotListed, hub_spec
+from qpyt_gradio.models.first_choice import PREFERRED, gpu_memory_bytes, machine_kind
 from qpyt_gradio.settings import Settings
 
 if TYPE_CHECKING:
@@ -139,6 +140,7 @@ class Workspace:
         if settings.demo:
             for spec in demo_specs(settings.demo_models_dir):
                 catalog.add(spec)
+        catalog.prefer(PREFERRED[machine_kind(gpu_memory_bytes())])
         if outputs_dir is None:
             return cls(settings, catalog, settings.outputs_dir)
         return cls(settings, catalog, outputs_dir, dated_outputs=False)

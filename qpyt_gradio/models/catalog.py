@@ -144,6 +144,7 @@ class Catalog:
     ) -> None:
         self._models_dir = models_dir
         self._fixed = list(fixed)
+        self._preferred: tuple[str, ...] = ()
         self._lock = threading.Lock()
         self._specs: dict[str, ModelSpec] = {}
         self._unusable: dict[str, Unusable] = {}
@@ -177,7 +178,13 @@ class Catalog:
         return [(spec.label, spec.name) for spec in ranked]
 
     def default_name(self) -> str:
-        return self.choices()[0][1]
+        """The model the page offers first: the preferred one (:meth:`prefer`) when listed, else the first."""
+        names = [name for _label, name in self.choices()]
+        return next((name for name in self._preferred if name in names), names[0])
+
+    def prefer(self, names: Iterable[str]) -> None:
+        """Offer the first of ``names`` that is listed before any other model."""
+        self._preferred = tuple(names)
 
     def get(self, name: str) -> ModelSpec:
         """The spec for ``name``; unknown names get a message that says what to do (:class:`NotListed`

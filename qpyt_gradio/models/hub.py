@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
-from huggingface_hub import hf_hub_download
+from huggingface_hub import hf_hub_download, try_to_load_from_cache
 from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError
 
 from qpyt_gradio.errors import ModelUnavailable
@@ -50,3 +50,8 @@ def hub_family(repo_id: str) -> str:
     with hub_errors(repo_id):
         index_path = hf_hub_download(repo_id, "model_index.json")
     return family_of_model_index(read_json(Path(index_path), f"{repo_id} has no model_index.json."), repo_id)
+
+
+def hub_cached(repo_id: str) -> bool:
+    """Whether ``repo_id`` was downloaded already (its model_index.json is in the local cache); no network."""
+    return isinstance(try_to_load_from_cache(repo_id, "model_index.json"), str)

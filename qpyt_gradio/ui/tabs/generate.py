@@ -10,6 +10,8 @@ import gradio as gr
 from qpyt_gradio.bricks.generate import BRICK, GenerateRequest
 from qpyt_gradio.bricks.params import Declared, declaration
 from qpyt_gradio.models.catalog import ModelSpec
+from qpyt_gradio.models.first_choice import download_note
+from qpyt_gradio.models.hub import hub_cached
 from qpyt_gradio.ui.api import PRIVATE
 from qpyt_gradio.ui.errors import page_text, user_errors
 from qpyt_gradio.ui.forms import BrickForm, control, controls, spread_loras
@@ -44,7 +46,11 @@ def build_generate(workspace: Workspace, parts: PageParts) -> None:
             parts.prompt = prompt
             build_prompt_bar(workspace, parts, prompt)
             negative = control(
-                workspace, _field("negative_prompt"), interactive=spec.engine.negative_prompt, elem_id="qpyt-negative"
+                workspace,
+                _field("negative_prompt"),
+                interactive=spec.engine.negative_prompt,
+                placeholder=_negative_placeholder(spec),
+                elem_id="qpyt-negative",
             )
             extras = prompt_extras(workspace, parts, "generate", prompt, negative)
             values = model_values(spec)
@@ -111,11 +117,18 @@ def _last_seed(parameters: dict[str, Any] | None) -> Any:
     return parameters["seed"]
 
 
+def _negative_placeholder(spec: ModelSpec) -> str:
+    engine = spec.engine
+    return "" if engine.negative_prompt else f"{engine.label} takes no negative prompt"
+
+
 def _engine_note(spec: ModelSpec) -> str:
     note = f"*{spec.engine_variant.label}*: {spec.engine.guidance_note}"
     if spec.demo:
         note = "**Demo model: tiny random weights, it draws noise.** " + note
-    return note
+    if spec.source == "hub" and not hub_cached(spec.location):
+        note += " " + download_note(spec.location)
+    return note.strip()
 
 
 def _apply_model(workspace: Workspace):
@@ -128,10 +141,7 @@ def _apply_model(workspace: Workspace):
             gr.update(value=values["height"], step=engine.size_multiple),
             values["steps"],
             values["guidance"],
-            gr.update(
-                interactive=engine.negative_prompt,
-                placeholder="" if engine.negative_prompt else f"{engine.label} takes no negative prompt",
-            ),
+            gr.update(interactive=engine.negative_prompt, placeholder=_negative_placeholder(spec)),
             _engine_note(spec),
         )
 
