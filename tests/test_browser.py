@@ -251,6 +251,7 @@ def test_cancel_stops_a_long_job_and_the_page_stays_ready(page):
     page.locator("#qpyt-generate-brick input[aria-label='number input for Steps']").fill("150")
     page.locator("#qpyt-generate-brick input[aria-label='number input for Width']").fill("1024")
     page.locator("#qpyt-generate-brick input[aria-label='number input for Height']").fill("1024")
+    assert page.is_disabled("#qpyt-generate-cancel"), "Cancel waits for a job"
     page.click("#qpyt-generate-run")
     label = "document.querySelector('#qpyt-generate-result label')?.innerText || ''"
     page.wait_for_function(f"/Result — step \\d+\\/150 · \\d+ s/.test({label})", timeout=30_000)
@@ -261,6 +262,7 @@ def test_cancel_stops_a_long_job_and_the_page_stays_ready(page):
     page.locator("#qpyt-generate-brick input[aria-label='number input for Steps']").fill("2")
     page.click("#qpyt-generate-run")
     page.wait_for_function(f"document.querySelectorAll('#qpyt-history img').length > {before}", timeout=60_000)
+    page.wait_for_function("document.querySelector('#qpyt-generate-cancel').disabled", timeout=10_000)
 
 
 def test_dark_mode_follows_the_system(browser, served_app):

@@ -10,6 +10,7 @@ CSS = """
 .gradio-container { max-width: 100% !important; }
 [id$="-result"] { min-height: 320px; }
 [id$="-summary"] p { margin: 0.25rem 0; }
+button.dialog-button { border: 1px solid var(--border-color-primary) !important; }
 input[role="combobox"] { text-overflow: ellipsis; padding-right: 1.75rem !important; }
 #qpyt-memory table { table-layout: fixed; width: 100%; font-family: var(--font); font-size: var(--text-xs); }
 #qpyt-memory td, #qpyt-memory th { overflow-wrap: anywhere; }

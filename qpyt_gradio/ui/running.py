@@ -201,7 +201,9 @@ def result_area(run_label: str, key: str) -> ResultArea:
     """The buttons, the result gallery, its summary line and the parameters used, laid out."""
     with gr.Row():
         run = gr.Button(run_label, variant="primary", scale=2, elem_id=f"qpyt-{key}-run")
-        cancel = gr.Button("Cancel", variant="stop", scale=1, min_width=90, elem_id=f"qpyt-{key}-cancel")
+        cancel = gr.Button(
+            "Cancel", variant="stop", scale=0, min_width=100, interactive=False, elem_id=f"qpyt-{key}-cancel"
+        )
     add = gr.Button("Add to workflow", size="sm", elem_id=f"qpyt-{key}-add")
     gallery = gr.Gallery(
         label=RESULT_LABEL,
@@ -218,12 +220,21 @@ def result_area(run_label: str, key: str) -> ResultArea:
     return ResultArea(run, cancel, add, ImagesPanel(gallery, used), summary)
 
 
+def wire_area_job(workspace: Workspace, parts: PageParts, form: BrickForm, trigger: gr.Button, area: ResultArea) -> Any:
+    """Run ``form``'s brick from ``trigger`` into ``area``, recorded; the area's Cancel can be pressed while
+    the job waits or runs. Returns the run event."""
+    trigger.click(lambda: gr.update(interactive=True), None, area.cancel, queue=False, **PRIVATE)
+    event = wire_brick(workspace, parts, form, trigger, area.panel)
+    event.then(lambda: gr.update(interactive=False), None, area.cancel, queue=False, **PRIVATE)
+    wire_result(workspace, parts, event, area.panel, area.summary)
+    return event
+
+
 def wire_image_brick(workspace: Workspace, parts: PageParts, form: BrickForm, area: ResultArea) -> Any:
     """Run, record, cancel and add-to-workflow for a brick that gives images; returns the run event."""
     from qpyt_gradio.ui.workflow_draft import add_to_workflow_button
 
-    event = wire_brick(workspace, parts, form, area.run, area.panel)
-    wire_result(workspace, parts, event, area.panel, area.summary)
+    event = wire_area_job(workspace, parts, form, area.run, area)
     wire_cancel(workspace, area.cancel)
     add_to_workflow_button(parts, form, area.add)
     return event

@@ -10,7 +10,7 @@ from qpyt_gradio.bricks.params import declaration
 from qpyt_gradio.ui.forms import BrickForm, control, controls
 from qpyt_gradio.ui.parts import PageParts
 from qpyt_gradio.ui.prompt_extras import prompt_extras
-from qpyt_gradio.ui.running import result_area, wire_brick, wire_image_brick, wire_result
+from qpyt_gradio.ui.running import result_area, wire_area_job, wire_image_brick
 from qpyt_gradio.ui.send import SendTarget, send_bar
 from qpyt_gradio.ui.tabs.edit_controls import source_image
 from qpyt_gradio.ui.workflow_draft import add_to_workflow_button
@@ -74,6 +74,5 @@ def build_background(workspace: Workspace, parts: PageParts) -> None:
             **extras,
         },
     )
-    replaced = wire_brick(workspace, parts, replacement, replace, area.panel)
-    wire_result(workspace, parts, replaced, area.panel, area.summary)
+    wire_area_job(workspace, parts, replacement, replace, area)
     add_to_workflow_button(parts, replacement, add_replace)
