@@ -85,7 +85,7 @@ def _mapped(tool: str, info: Any) -> ImageParameters:
     for source, field, kind in (("steps", "steps", int), ("cfg_scale", "guidance", float), ("seed", "seed", int)):
         raw = settings.pop(source, metadata.pop(source, None))
         with contextlib.suppress(TypeError, ValueError):
-            values[field] = kind(float(raw)) if kind is int else kind(raw)
+            values[field] = _whole(raw) if kind is int else kind(raw)
     size = _size(metadata)
     if size is not None:
         values["width"], values["height"] = size
@@ -97,6 +97,14 @@ def _mapped(tool: str, info: Any) -> ImageParameters:
         values["loras"] = loras
     ignored += [f"{key}: {value}" for key, value in {**settings, **metadata}.items() if _worth_naming(key)]
     return ImageParameters(tool, values, tuple(ignored))
+
+
+def _whole(raw: Any) -> int:
+    """A whole number written as a number or a text ("12345", "28.0"); large seeds stay exact."""
+    try:
+        return int(raw)
+    except ValueError:
+        return int(float(raw))
 
 
 def _size(metadata: dict[str, Any]) -> tuple[int, int] | None:

@@ -83,3 +83,10 @@ def test_read_parameters_through_the_api(served_app, tmp_path):
     (tmp_path / "notes.png").write_text("not an image")
     with pytest.raises(AppError, match=r"notes\.png is not an image this app can read"):
         client.predict(handle_file(str(tmp_path / "notes.png")), api_name="/read_parameters")
+
+
+def test_whole_numbers_written_as_texts_or_decimals_stay_exact():
+    from qpyt_gradio.image_parameters import _whole
+
+    assert (_whole("28"), _whole("28.0"), _whole(28.0)) == (28, 28, 28)
+    assert _whole("9007199254740993") == 9007199254740993, "a float would round it"
