@@ -16,7 +16,7 @@ from typing import Any
 from PIL import Image, UnidentifiedImageError
 
 from qpyt_gradio.errors import InvalidInput
-from qpyt_gradio.metadata import QPYT_CHUNK, read_parameters
+from qpyt_gradio.metadata import QPYT_CHUNK, parameters_in, text_chunks
 
 GENERATE_FIELDS = (
     "prompt",
@@ -56,9 +56,9 @@ def read_image_parameters(path: Path) -> ImageParameters:
     """The parameters stored in the image at ``path``; the tool is "" when it carries none."""
     try:
         with Image.open(path) as image:
-            chunks = dict(getattr(image, "text", {}) or image.info)
+            chunks = text_chunks(image)
             if QPYT_CHUNK in chunks:
-                stored = read_parameters(path)
+                stored = parameters_in(chunks)
                 return ImageParameters("Qpyt-UI", {key: stored[key] for key in GENERATE_FIELDS if key in stored})
             from sd_parsers import ParserManager  # first use only
 
@@ -82,10 +82,11 @@ def _mapped(tool: str, info: Any) -> ImageParameters:
         values["prompt"] = prompt
     if negative:
         values["negative_prompt"] = negative
-    for source, field, kind in (("steps", "steps", int), ("cfg_scale", "guidance", float), ("seed", "seed", int)):
+    numbers = (("steps", "steps", _whole), ("cfg_scale", "guidance", float), ("seed", "seed", _whole))
+    for source, field, number in numbers:
         raw = settings.pop(source, metadata.pop(source, None))
         with contextlib.suppress(TypeError, ValueError):
-            values[field] = _whole(raw) if kind is int else kind(raw)
+            values[field] = number(raw)
     size = _size(metadata)
     if size is not None:
         values["width"], values["height"] = size

@@ -91,9 +91,18 @@ def read_parameters(path: Path) -> dict[str, Any]:
     """The parameters this app stored in an image file (its ``qpyt`` chunk), or an empty dict (other tools'
     parameters are read by :mod:`qpyt_gradio.image_parameters`)."""
     with Image.open(path) as image:
-        chunks = dict(getattr(image, "text", {}) or image.info)
+        return parameters_in(text_chunks(image))
+
+
+def text_chunks(image: Image.Image) -> dict[str, Any]:
+    """An opened image's text chunks (PNG) or info (other formats)."""
+    return dict(getattr(image, "text", {}) or image.info)
+
+
+def parameters_in(chunks: dict[str, Any]) -> dict[str, Any]:
+    """The parameters of this app's ``qpyt`` chunk among ``chunks``, or an empty dict."""
     try:
         value = json.loads(chunks.get(QPYT_CHUNK, ""))
-    except ValueError:
+    except (TypeError, ValueError):
         return {}
     return value if isinstance(value, dict) else {}

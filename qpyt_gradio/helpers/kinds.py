@@ -81,9 +81,9 @@ def enhancer_kind(model_id: str, settings: Settings) -> str:
 
 
 MAX_CREATIVITY = 1.5
+"""Highest sampling temperature the enhancer accepts."""
 MIN_SAMPLED_CREATIVITY = 0.01
 """Below this the enhancer writes greedily: a temperature that small divides the logits into infinities."""
-"""Highest sampling temperature the enhancer accepts."""
 
 
 @dataclass(frozen=True)
