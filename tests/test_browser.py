@@ -488,7 +488,9 @@ def test_the_lora_dashboard_searches_inserts_renames_and_deletes(page, served_ap
     page.wait_for_function("document.querySelector('#qpyt-loras-details').innerText.includes('ink style')")
     page.click("#qpyt-loras-insert")
     on_generate(page)
-    assert page.input_value("#qpyt-prompt textarea") == "a harbour, ink style"
+    page.wait_for_function(  # the insert is an event of the page: wait for it rather than read at once
+        "document.querySelector('#qpyt-prompt textarea').value === 'a harbour, ink style'", timeout=10_000
+    )
     page.get_by_role("tab", name="LoRAs").click()
     page.fill("#qpyt-loras-new-name textarea", "harbour ink")
     page.click("#qpyt-loras-rename")
