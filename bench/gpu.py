@@ -2,10 +2,13 @@
 
 For each engine: sampling speed (it/s) of a bare diffusers call with the whole pipeline on the
 GPU, then the app's generate path under each memory strategy, with its peak VRAM and its speed
-relative to bare diffusers. Stops starting new runs when the time budget is spent, so it ends
-within the budget plus one run (default 420 s: under 8 minutes on an H100).
+relative to bare diffusers; then, with the whole pipeline on the GPU, the peak VRAM of one
+job at several sizes and batch sizes next to the weights' own memory (what a memory planner has
+to predict). Stops starting new runs when the time budget is spent, so it ends within the budget
+plus one run (default 420 s: under 8 minutes on an H100).
 
     python bench/gpu.py [--families sdxl,flux,sd3] [--strategies gpu,model_offload,group_offload,sequential_offload]
+                        [--peak-sizes 512,768,1024] [--peak-batches 1,2]
     python bench/gpu.py --dry-run     # CPU, tiny models: checks the harness on any machine
 """
 
@@ -76,12 +79,16 @@ def reset_peak() -> None:
         torch.cuda.reset_peak_memory_stats()
 
 
-def bare_rate(family: str, params: GenerateRequest, device: str, dry_run: bool) -> tuple[float, float | None]:
+def bare_rate(
+    family: str, params: GenerateRequest, device: str, dry_run: bool, peak_cases: list[tuple[int, int]]
+) -> tuple[float, float | None, list[str]]:
+    """Steps per second and peak VRAM of a bare diffusers call, then one table row per peak case."""
     pipeline = build(family, device, dry_run).to(device)
     quiet_progress(pipeline)
     spec = ModelSpec(f"bench-{family}", "folder", "-", family, VARIANTS[family])
     outputs = Path(tempfile.mkdtemp(prefix="qpyt-gpu-bench-"))
-    prepared = prepare(bench_workspace(Registry(catalog_of(spec)), outputs), params, spec)
+    workspace = bench_workspace(Registry(catalog_of(spec)), outputs)
+    prepared = prepare(workspace, params, spec)
     clock = StepClock()
 
     def stamp(_pipeline, index, _timestep, tensors):
@@ -92,10 +99,32 @@ def bare_rate(family: str, params: GenerateRequest, device: str, dry_run: bool) 
         pipeline(**{**call_arguments(prepared), "num_inference_steps": 2})
         reset_peak()
         pipeline(**call_arguments(prepared), callback_on_step_end=stamp)
-    peak = peak_vram_gib()
+        peak = peak_vram_gib()
+        rows = [
+            peak_row(family, pipeline, prepare(workspace, sized(params, size, batch), spec))
+            for size, batch in peak_cases
+        ]
     del pipeline
     free_memory()
-    return clock.rate(), peak
+    return clock.rate(), peak, rows
+
+
+def sized(params: GenerateRequest, size: int, batch: int) -> GenerateRequest:
+    """``params`` as a 2-step job of ``batch`` images at ``size``²."""
+    return replace(params, width=size, height=size, num_images=batch, steps=2)
+
+
+def peak_row(family: str, pipeline, prepared) -> str:
+    """One job's weights, peak and working memory (peak − weights) in GiB, as a table row."""
+    free_memory()
+    weights = torch.cuda.memory_allocated() / 1024**3 if torch.cuda.is_available() else None
+    reset_peak()
+    pipeline(**call_arguments(prepared))
+    peak = peak_vram_gib()
+    working = None if peak is None or weights is None else peak - weights
+    request = prepared.request
+    job = f"{request.width}²×{request.num_images}"
+    return f"{family:6s} {job:>10s}  {_gib(weights):>10s} {_gib(peak):>10s} {_gib(working):>10s}"
 
 
 def app_rate(
@@ -129,6 +158,8 @@ def main() -> None:
     parser.add_argument("--strategies", default="gpu,model_offload,group_offload,sequential_offload")
     parser.add_argument("--size", type=int, default=1024)
     parser.add_argument("--steps", type=int, default=6)
+    parser.add_argument("--peak-sizes", default="512,768,1024", help="sizes of the peak-memory table")
+    parser.add_argument("--peak-batches", default="1,2", help="batch sizes of the peak-memory table")
     parser.add_argument("--budget", type=float, default=420.0, help="seconds after which no new run starts")
     parser.add_argument("--dry-run", action="store_true", help="CPU and tiny models: check the harness")
     arguments = parser.parse_args()
@@ -139,7 +170,15 @@ def main() -> None:
             parser.error("no CUDA device: use --dry-run to check the harness on the CPU")
         device, strategies, size = "cuda", arguments.strategies.split(","), arguments.size
         print(f"device: {torch.cuda.get_device_name()}, torch {torch.__version__}")
+    peak_cases = [
+        (int(size), int(batch))
+        for size in arguments.peak_sizes.split(",")
+        for batch in arguments.peak_batches.split(",")
+    ]
+    if arguments.dry_run:
+        peak_cases = [(size // 8, batch) for size, batch in peak_cases]
     start = time.monotonic()
+    peak_table: list[str] = []
     print(f"{'engine':6s} {'path':20s} {'it/s':>8s} {'vs bare':>8s} {'peak VRAM':>10s}")
     for family in arguments.families.split(","):
         params = GenerateRequest(
@@ -154,7 +193,8 @@ def main() -> None:
         if time.monotonic() - start > arguments.budget:
             print(f"{family:6s} skipped: time budget spent")
             continue
-        bare, peak = bare_rate(family, params, device, arguments.dry_run)
+        bare, peak, rows = bare_rate(family, params, device, arguments.dry_run, peak_cases)
+        peak_table += rows
         print(f"{family:6s} {'bare diffusers':20s} {bare:8.3f} {1.0:8.3f} {_gib(peak):>10s}", flush=True)
         for strategy in strategies:
             if time.monotonic() - start > arguments.budget:
@@ -162,6 +202,8 @@ def main() -> None:
                 continue
             rate, peak = app_rate(family, strategy, params, device, arguments.dry_run)
             print(f"{family:6s} {'app, ' + strategy:20s} {rate:8.3f} {rate / bare:8.3f} {_gib(peak):>10s}", flush=True)
+    print(f"\n{'engine':6s} {'job':>10s}  {'weights':>10s} {'peak':>10s} {'working':>10s}")
+    print("\n".join(peak_table))
     print(f"total {time.monotonic() - start:.0f} s")
 
 
