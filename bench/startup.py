@@ -17,7 +17,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from common import ROOT, median
+from common import ROOT, free_port, median
 
 HELLO = textwrap.dedent(
     """
@@ -31,14 +31,6 @@ HELLO = textwrap.dedent(
     demo.launch(server_name="127.0.0.1", server_port=int(sys.argv[1]))
     """
 )
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def time_to_first_200(command: list[str], port: int, cwd: Path) -> float:

@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -14,9 +15,13 @@ from qpyt_gradio.library_notices import quiet_library_notices
 from qpyt_gradio.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
+    import gradio as gr
+
     from qpyt_gradio.workspace import Workspace
 
 log = logging.getLogger("qpyt_gradio")
+SLOW_INDEX_S = 2.0
+"""Indexing the history for longer than this at start is worth a line in the log."""
 
 
 def prepare_environment(settings: Settings) -> None:
@@ -36,13 +41,20 @@ def prepare_environment(settings: Settings) -> None:
 
 
 def warm_up(workspace: Workspace) -> threading.Thread:
-    """Import torch, diffusers and rembg in the background once the page is served, so the first click is
-    quicker (rembg's very first import compiles its code for a minute or two); returns the thread."""
+    """Import torch and diffusers, bring the history's index up to date, and import rembg, in the background
+    once the page is served, so the first click is quicker (the first index of thousands of outputs takes
+    seconds; rembg's very first import compiles its code for a minute or two); returns the thread."""
 
     def work() -> None:
         _ = workspace.registry.device
         import qpyt_gradio.generation.txt2img  # noqa: F401
         from qpyt_gradio.finishing.background import import_rembg
+
+        if workspace.settings.history_shown:
+            started = time.monotonic()
+            read = workspace.history.refresh()
+            if time.monotonic() - started > SLOW_INDEX_S:
+                log.info("History: %d outputs indexed in %.0f s.", read, time.monotonic() - started)
 
         import_rembg()
 
@@ -53,11 +65,18 @@ def warm_up(workspace: Workspace) -> threading.Thread:
 
 def serve(settings: Settings) -> None:
     """Build the page for ``settings`` and serve it until interrupted."""
-    from qpyt_gradio.ui.page import build_app, launch_options
+    from qpyt_gradio.ui.page import build_app
     from qpyt_gradio.workspace import Workspace
 
     workspace = Workspace.from_settings(settings)
-    app = build_app(workspace)
+    serve_page(build_app(workspace), workspace)
+
+
+def serve_page(app: gr.Blocks, workspace: Workspace) -> None:
+    """Serve ``app``, the page of ``workspace``, until interrupted; warm the libraries up meanwhile."""
+    from qpyt_gradio.ui.page import launch_options
+
+    settings = workspace.settings
     if settings.host not in ("127.0.0.1", "localhost", "::1") and settings.auth is None:
         log.warning("Listening on %s without --auth: anyone on this network can use the GPU.", settings.host)
     app.launch(prevent_thread_lock=True, **launch_options(workspace))
@@ -66,19 +85,26 @@ def serve(settings: Settings) -> None:
     app.block_thread()
 
 
+def startup_settings(argv: Sequence[str]) -> Settings:
+    """The settings of ``argv`` over the environment, with the log set up and the environment prepared
+    for Gradio (call it before Gradio is imported); raises :class:`SettingsError`."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    log.setLevel(logging.INFO)  # the app's own lines; libraries (httpx's every request...) from warnings up
+    settings = load_settings(argv)
+    prepare_environment(settings)
+    return settings
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["run"]:
         from qpyt_gradio.headless import main as run_headless
 
         return run_headless(argv[1:])
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    log.setLevel(logging.INFO)  # the app's own lines; libraries (httpx's every request...) from warnings up
     try:
-        settings = load_settings(argv)
+        settings = startup_settings(argv)
     except SettingsError as problem:
         print(f"qpyt-ui: {problem}", file=sys.stderr)
         return 2
-    prepare_environment(settings)
     serve(settings)
     return 0

@@ -5,7 +5,8 @@ before a second user's single one. Here jobs wait in one line per session, and t
 serves the session it served least recently, so a newcomer's job goes right after the one
 running, and a job waits for at most one job of each other session that is waiting too. A
 session with :data:`MAX_WAITING` jobs waiting is told to wait for them; a waiting job whose
-Cancel is pressed leaves the line; a waiting job is told its place.
+Cancel is pressed leaves the line; a waiting job is told its place. A snapshot lists the jobs in the
+order they run; a session may cancel its own jobs one by one, never another's.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,9 +28,29 @@ POLL_S = 0.25
 
 @dataclass(eq=False)
 class Ticket:
+    """One job on the lane: its session, cancel flag, number (in joining order), what it is, and when it
+    joined and started (monotonic seconds)."""
+
     session: str
     cancel: threading.Event = field(default_factory=threading.Event)
     number: int = 0
+    label: str = "Job"
+    joined: float = field(default_factory=time.monotonic)
+    started: float | None = None
+
+
+@dataclass(frozen=True)
+class LaneJob:
+    """A job as a snapshot of the lane saw it: ``running``, or waiting with ``ahead`` jobs to start before it;
+    the ``seconds`` it has run (or waited); ``stopping`` once it is cancelled."""
+
+    number: int
+    session: str
+    label: str
+    running: bool
+    ahead: int
+    seconds: float
+    stopping: bool
 
 
 class FairLane:
@@ -46,19 +68,29 @@ class FairLane:
 
     @contextlib.contextmanager
     def turn(
-        self, session: str, cancel: threading.Event, waiting: Callable[[int], None] | None = None
+        self,
+        session: str,
+        cancel: threading.Event,
+        waiting: Callable[[int], None] | None = None,
+        label: str = "Job",
     ) -> Iterator[None]:
         """Hold the lane for one job of ``session`` while the block runs (see :meth:`enter`)."""
-        ticket = self.enter(session, cancel, waiting)
+        ticket = self.enter(session, cancel, waiting, label)
         try:
             yield
         finally:
             self.release(ticket)
 
-    def enter(self, session: str, cancel: threading.Event, waiting: Callable[[int], None] | None = None) -> Ticket:
-        """Wait in line for one job of ``session`` (``waiting(jobs ahead)`` when the place changes; the line
-        is left on ``cancel``), then hold the lane until :meth:`release`."""
-        ticket = self._join(session, cancel)
+    def enter(
+        self,
+        session: str,
+        cancel: threading.Event,
+        waiting: Callable[[int], None] | None = None,
+        label: str = "Job",
+    ) -> Ticket:
+        """Wait in line for one job of ``session``, called ``label`` (``waiting(jobs ahead)`` when the place
+        changes; the line is left on ``cancel``), then hold the lane until :meth:`release`."""
+        ticket = self._join(session, cancel, label)
         try:
             self._wait(ticket, waiting)
         except GenerationCancelled:
@@ -80,7 +112,48 @@ class FairLane:
                 return len(self._lines.get(session, ()))
             return sum(len(line) for line in self._lines.values())
 
-    def _join(self, session: str, cancel: threading.Event) -> Ticket:
+    def snapshot(self) -> list[LaneJob]:
+        """The running job, then the waiting ones in the order they will start (if no other joins)."""
+        with self._changed:
+            running = [self._running] if self._running is not None else []
+            return [self._seen(ticket, ahead) for ahead, ticket in enumerate([*running, *self._in_order()])]
+
+    def cancel(self, session: str, number: int) -> LaneJob | None:
+        """Cancel job ``number`` of ``session``: a waiting job leaves the line, the running one is flagged to
+        stop after its current step, as by its Cancel button. Returns the job as it was (None: it is on the
+        lane no more); another session's job is refused."""
+        with self._changed:
+            ticket = self._find(number)
+            if ticket is None:
+                return None
+            if ticket.session != session:
+                raise InvalidInput("That job is another user's: only the one who started it can cancel it.")
+            seen = self._seen(ticket, 0 if ticket is self._running else self._ahead(ticket))
+            ticket.cancel.set()
+            if ticket is not self._running:
+                self._remove(ticket)
+            self._changed.notify_all()
+            return seen
+
+    def _find(self, number: int) -> Ticket | None:
+        running = [self._running] if self._running is not None else []
+        tickets = itertools.chain(running, *self._lines.values())
+        return next((ticket for ticket in tickets if ticket.number == number), None)
+
+    def _seen(self, ticket: Ticket, ahead: int) -> LaneJob:
+        running = ticket is self._running
+        since = ticket.started if running and ticket.started is not None else ticket.joined
+        return LaneJob(
+            ticket.number,
+            ticket.session,
+            ticket.label,
+            running,
+            ahead,
+            time.monotonic() - since,
+            ticket.cancel.is_set(),
+        )
+
+    def _join(self, session: str, cancel: threading.Event, label: str) -> Ticket:
         with self._changed:
             line = self._lines.setdefault(session, deque())
             if len(line) >= self.max_waiting:
@@ -88,7 +161,7 @@ class FairLane:
                     f"You have {len(line)} jobs waiting already, the most one person may have: wait for one to "
                     "start, or Cancel them."
                 )
-            ticket = Ticket(session, cancel, next(self._count))
+            ticket = Ticket(session, cancel, next(self._count), label)
             line.append(ticket)
             return ticket
 
@@ -111,6 +184,7 @@ class FairLane:
     def _start(self, ticket: Ticket) -> None:
         """``ticket`` runs; its session is now the most recently served."""
         self._running = ticket
+        ticket.started = time.monotonic()
         self._lines[ticket.session].popleft()
         if not self._lines[ticket.session]:
             del self._lines[ticket.session]
@@ -121,26 +195,36 @@ class FairLane:
 
     def _leave(self, ticket: Ticket) -> None:
         with self._changed:
-            line = self._lines.get(ticket.session)
-            if line is not None and ticket in line:
-                line.remove(ticket)
-                if not line:
-                    del self._lines[ticket.session]
+            self._remove(ticket)
             self._changed.notify_all()
+
+    def _remove(self, ticket: Ticket) -> None:
+        line = self._lines.get(ticket.session)
+        if line is not None and ticket in line:
+            line.remove(ticket)
+            if not line:
+                del self._lines[ticket.session]
 
     def _ahead(self, ticket: Ticket) -> int:
         """Jobs that will start before ``ticket``: the running one, then the others in the lane's order."""
         ahead = 1 if self._running is not None else 0
+        for waiting in self._in_order():
+            if waiting is ticket:
+                break
+            ahead += 1
+        return ahead
+
+    def _in_order(self) -> Iterator[Ticket]:
+        """The waiting jobs in the order the lane will start them, worked out on copies of the lines."""
         lines = {session: deque(line) for session, line in self._lines.items()}
         served = dict(self._served)
         starts = itertools.count(max(served.values(), default=0) + 1)
-        while (first := _first(lines, served)) is not ticket and first is not None:
-            ahead += 1
+        while (first := _first(lines, served)) is not None:
+            yield first
             lines[first.session].popleft()
             if not lines[first.session]:
                 del lines[first.session]
             served[first.session] = next(starts)
-        return ahead
 
 
 def _first(lines: dict[str, deque[Ticket]], served: dict[str, int]) -> Ticket | None:

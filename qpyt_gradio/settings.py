@@ -55,6 +55,7 @@ class Settings:
     mcp: bool = False
     max_job_seconds: float | None = None
     max_cost: float | None = None
+    history: bool | None = None
     on_spaces: bool = False
 
     @property
@@ -66,6 +67,12 @@ class Settings:
     def shared(self) -> bool:
         """Served to others: a public link or a Hugging Face Space."""
         return self.share or self.on_spaces
+
+    @property
+    def history_shown(self) -> bool:
+        """Whether the History tab and ``/history`` list the outputs folder: yes unless set, except on a
+        shared link or a Space, where it would show every user's images."""
+        return self.history if self.history is not None else not self.shared
 
     @property
     def job_seconds_limit(self) -> float | None:
@@ -178,6 +185,12 @@ def _argument_parser(defaults: Settings) -> argparse.ArgumentParser:
         default=defaults.max_cost,
         help=f"refuse a job above this many megapixel-steps (default: none; {SHARED_COST:g} with --share or on Spaces)",
     )
+    parser.add_argument(
+        "--history",
+        action=argparse.BooleanOptionalAction,
+        default=defaults.history,
+        help="show every output in the History tab (default: yes, except with --share or on Spaces)",
+    )
     parser.add_argument("--max-side", type=int, default=defaults.max_side, help="largest width/height allowed")
     parser.add_argument("--caption-model", default=defaults.caption_model, help="Florence-2 model (hub id or folder)")
     parser.add_argument("--translate-model", default=defaults.translate_model, help="MarianMT fr->en model")
@@ -236,6 +249,7 @@ def _from_environment(environ: Mapping[str, str]) -> tuple[Settings, str | None]
         mcp=flag("QPYT_MCP", base.mcp),
         max_job_seconds=_number(environ, "QPYT_MAX_JOB_SECONDS"),
         max_cost=_number(environ, "QPYT_MAX_COST"),
+        history=flag("QPYT_HISTORY", False) if environ.get("QPYT_HISTORY") else None,
         on_spaces=bool(environ.get("SPACE_ID")),
     )
     return settings, environ.get("QPYT_AUTH")

@@ -25,6 +25,7 @@ from qpyt_gradio.models.first_choice import PREFERRED, gpu_memory_bytes, machine
 from qpyt_gradio.settings import Settings
 
 if TYPE_CHECKING:
+    from qpyt_gradio.history.index import HistoryIndex
     from qpyt_gradio.loras.library import LoraLibrary
     from qpyt_gradio.models.registry import Registry
     from qpyt_gradio.prompts.styles import StyleBook
@@ -125,6 +126,7 @@ class Workspace:
     _registry_lock: threading.Lock = field(default_factory=threading.Lock)
     _loras: LoraLibrary | None = None
     _styles: StyleBook | None = None
+    _history: HistoryIndex | None = None
 
     def __post_init__(self) -> None:
         _OPEN[id(self)] = self
@@ -221,6 +223,16 @@ class Workspace:
                     ensure_demo_loras(self.settings.lora_folders[-1])
                 self._loras = LoraLibrary(self.settings.lora_folders)
             return self._loras
+
+    @property
+    def history(self) -> HistoryIndex:
+        """The index of the outputs folder (opened on first use)."""
+        with self._registry_lock:
+            if self._history is None:
+                from qpyt_gradio.history.index import HistoryIndex
+
+                self._history = HistoryIndex(self.outputs_dir)
+            return self._history
 
     @property
     def styles(self) -> StyleBook:

@@ -67,8 +67,9 @@ def test_bad_workflows_get_a_message_and_the_app_keeps_serving(client, text, mes
 def test_every_brick_and_the_runner_are_mcp_tools(served_app):
     with urllib.request.urlopen(served_app["url"] + "gradio_api/mcp/schema") as response:
         tools = {tool["name"]: tool for tool in json.load(response)}
-    assert set(tools) == {*BRICKS, "run_workflow", "loras", "styles", "read_parameters"}
+    assert set(tools) == {*BRICKS, "run_workflow", "loras", "styles", "read_parameters", "history"}
     assert "ComfyUI" in tools["read_parameters"]["description"]
+    assert "YYYY-MM-DD" in tools["history"]["inputSchema"]["properties"]["day"]["description"]
     strength = tools["img2img"]["inputSchema"]["properties"]["strength"]
     assert "0.01 to 1" in strength["description"] and strength["default"] == 0.6
     assert "Florence-2" in tools["caption"]["description"]

@@ -1,4 +1,4 @@
-"""The page in Debian's Chromium, driven by Playwright: type, generate, see the image, cancel."""
+"""The page in Debian's Chromium, driven by Playwright: type, generate, see the image, cancel, the queue."""
 
 import json
 from pathlib import Path
@@ -110,6 +110,22 @@ def test_load_parameters_from_an_image_fills_the_brick(page, tmp_path):
     assert page.input_value("#qpyt-seed input") == "4242"
     assert page.input_value("#qpyt-generate-brick input[aria-label='number input for Steps']") == "7"
     assert page.input_value("#qpyt-generate-brick input[aria-label='number input for Width']") == "192"
+
+
+def test_load_parameters_from_another_tool_lists_what_was_ignored(browser, served_app, tmp_path):
+    from support import tool_images
+
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    page.goto(served_app["url"])
+    page.wait_for_selector("#qpyt-prompt textarea")
+    page.click("#qpyt-recall-panel button")
+    page.set_input_files("#qpyt-recall input[type=file]", str(tool_images.comfyui(tmp_path)))
+    page.wait_for_selector(
+        "text=Read from an image made with ComfyUI; not used here: sampler: dpmpp_2m", timeout=30_000
+    )
+    assert page.input_value("#qpyt-prompt textarea").startswith(tool_images.PROMPT)
+    assert page.input_value("#qpyt-seed input") == str(tool_images.SEED)
+    page.close()
 
 
 def test_a_size_the_engine_cannot_take_or_out_of_range_is_shown_as_used(page):
@@ -244,18 +260,31 @@ def test_remove_a_background_then_see_the_svg(page, tmp_path):
     assert "paths" in page.inner_text("#qpyt-vectorize-preview")
 
 
+def generate_sized(page, prompt: str, steps: int, side: int) -> None:
+    """Fill the Generate brick with ``prompt``, ``steps`` and a ``side`` × ``side`` size, and press Generate."""
+    on_generate(page)
+    page.fill("#qpyt-prompt textarea", prompt)
+    for label, value in (("Steps", steps), ("Width", side), ("Height", side)):
+        page.locator(f"#qpyt-generate-brick input[aria-label='number input for {label}']").fill(str(value))
+    page.click("#qpyt-generate-run")
+
+
+def cancel_waits_for_a_job(page, key: str) -> None:
+    """The Cancel of the tab ``key`` is disabled until a job runs, and narrow beside its Run button."""
+    assert page.is_disabled(f"#qpyt-{key}-cancel"), "Cancel waits for a job"
+    cancel, run = (page.locator(f"#qpyt-{key}-{name}").bounding_box() for name in ("cancel", "run"))
+    assert cancel["width"] < run["width"] / 2 and cancel["y"] == run["y"], "a compact Cancel beside Run"
+
+
 def test_cancel_stops_a_long_job_and_the_page_stays_ready(page):
     on_generate(page)
     before = history_count(page)
-    page.fill("#qpyt-prompt textarea", "a very long job")
-    page.locator("#qpyt-generate-brick input[aria-label='number input for Steps']").fill("150")
-    page.locator("#qpyt-generate-brick input[aria-label='number input for Width']").fill("1024")
-    page.locator("#qpyt-generate-brick input[aria-label='number input for Height']").fill("1024")
-    assert page.is_disabled("#qpyt-generate-cancel"), "Cancel waits for a job"
-    page.click("#qpyt-generate-run")
+    cancel_waits_for_a_job(page, "generate")
+    generate_sized(page, "a very long job", 150, 1024)
     label = "document.querySelector('#qpyt-generate-result label')?.innerText || ''"
     page.wait_for_function(f"/Result — step \\d+\\/150 · \\d+ s/.test({label})", timeout=30_000)
     page.click("#qpyt-generate-cancel")
+    page.wait_for_selector("text=Cancelling: the job stops after the current step.", timeout=10_000)
     page.wait_for_selector("text=Cancelled after step", timeout=60_000)
     assert history_count(page) == before
     page.wait_for_function("!document.querySelector('#qpyt-generate-result img')", timeout=10_000)
@@ -263,6 +292,61 @@ def test_cancel_stops_a_long_job_and_the_page_stays_ready(page):
     page.click("#qpyt-generate-run")
     page.wait_for_function(f"document.querySelectorAll('#qpyt-history img').length > {before}", timeout=60_000)
     page.wait_for_function("document.querySelector('#qpyt-generate-cancel').disabled", timeout=10_000)
+    page.get_by_role("tab", name="Workflow").click()
+    cancel_waits_for_a_job(page, "workflow")
+    page.click("#qpyt-workflow-add")
+    page.wait_for_selector("#qpyt-workflow-1-prompt textarea", timeout=30_000)
+    page.fill("#qpyt-workflow-1-prompt textarea", "a very long workflow")
+    for name, value in (("steps", "150"), ("width", "1024"), ("height", "1024")):
+        page.locator(f"#qpyt-workflow-1-{name} input").fill(value)
+    page.click("#qpyt-workflow-run")
+    status = "document.querySelector('#qpyt-workflow-status').innerText"
+    page.wait_for_function(f"/step \\d+\\/150/.test({status})", timeout=30_000)
+    page.click("#qpyt-workflow-cancel")
+    page.wait_for_function(f"{status}.includes('Stopped')", timeout=60_000)
+    page.wait_for_function("document.querySelector('#qpyt-workflow-cancel').disabled", timeout=10_000)
+    page.click("#qpyt-workflow-remove-1")
+    page.wait_for_function("!document.querySelector('#qpyt-workflow-1-prompt')", timeout=30_000)
+
+
+def test_the_queue_panel_shows_another_user_s_job_but_cancels_only_one_s_own(browser, served_app):
+    """A's long job runs and B's waits: B's panel lists both in order, A's without its prompt and with no Cancel;
+    B takes its own out of the line; A stops its running one from its panel; a closed panel asks nothing."""
+    first, second = (browser.new_context(viewport={"width": 1500, "height": 1000}).new_page() for _ in range(2))
+    for page in (first, second):
+        page.goto(served_app["url"])
+        page.wait_for_selector("#qpyt-prompt textarea")
+    label = "document.querySelector('#qpyt-generate-result label')?.innerText || ''"
+    generate_sized(first, "a secret lighthouse", 150, 1024)
+    first.wait_for_function(f"/step \\d+\\/150/.test({label})", timeout=30_000)
+    generate_sized(second, "a small boat", 2, 256)
+    second.wait_for_function(f"{label}.includes('waiting')", timeout=30_000)
+    assert not second.is_visible("#qpyt-queue-summary"), "closed until opened"
+    second.click("#qpyt-queue button")
+    second.wait_for_function("document.querySelector('#qpyt-queue-1')?.innerText.includes('yours')", timeout=10_000)
+    running, waiting = (second.inner_text(f"#qpyt-queue-{index}") for index in (0, 1))
+    assert running.startswith("1. Generate · running") and running.endswith("another user's")
+    assert waiting.startswith("2. Generate · waiting") and waiting.endswith("yours")
+    assert "lighthouse" not in second.inner_text("#qpyt-queue")
+    assert not second.is_visible("#qpyt-queue-cancel-0") and second.is_visible("#qpyt-queue-cancel-1")
+    second.click("#qpyt-queue-cancel-1")
+    second.wait_for_selector("text=Cancelled while it was waiting its turn.", timeout=10_000)
+    second.wait_for_selector("#qpyt-queue-1", state="hidden", timeout=10_000)
+    assert "1 running · 0 waiting · 0 yours" in second.inner_text("#qpyt-queue-summary")
+    second.click("#qpyt-queue button")
+    second.wait_for_timeout(500)
+    asked: list[str] = []
+    second.on("request", lambda request: asked.append(request.url) if "run/predict" in request.url else None)
+    second.wait_for_timeout(2500)
+    assert not asked, "a closed panel is not refreshed"
+    first.click("#qpyt-queue button")
+    first.wait_for_function("document.querySelector('#qpyt-queue-0')?.innerText.includes('yours')", timeout=10_000)
+    first.click("#qpyt-queue-cancel-0")
+    first.wait_for_selector("text=Cancelled after step", timeout=60_000)
+    summary = "document.querySelector('#qpyt-queue-summary').innerText"
+    first.wait_for_function(f"{summary}.includes('the next job starts at once')", timeout=10_000)
+    for page in (first, second):
+        page.context.close()
 
 
 def test_dark_mode_follows_the_system(browser, served_app):

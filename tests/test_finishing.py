@@ -320,10 +320,15 @@ def test_a_cut_out_before_rembg_is_imported_says_what_it_waits_for(workspace, ha
     assert first.notices == [background.FIRST_IMPORT] and then.notices == []
 
 
-def test_the_warm_up_at_start_imports_rembg(workspace, monkeypatch):
+def test_the_warm_up_at_start_indexes_the_history_and_imports_rembg(workspace, monkeypatch):
     from qpyt_gradio.cli import warm_up
     from qpyt_gradio.finishing import background
+    from qpyt_gradio.history.index import HistoryIndex
 
+    made = workspace.outputs_dir / "2026-11-28"
+    made.mkdir(parents=True)
+    Image.new("RGB", (8, 8)).save(made / "earlier.png")
     monkeypatch.setattr(background, "_IMPORTED", threading.Event())
     warm_up(workspace).join(timeout=300)
     assert background.rembg_ready()
+    assert HistoryIndex(workspace.outputs_dir).refresh() == 0, "the index on disk already lists the output"

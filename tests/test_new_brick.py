@@ -49,7 +49,7 @@ def served(workspace, monkeypatch):
 def test_a_new_row_gets_a_tab_an_endpoint_and_a_place_in_workflows(served, tmp_path):
     app, url = served
     labels = [block["props"].get("label") for block in app.config["components"] if block["type"] == "tabitem"]
-    assert "Invert" in labels and labels[-1] == "Workflow"
+    assert "Invert" in labels and labels[-2:] == ["Workflow", "History"]
     picture = tmp_path / "grey.png"
     Image.new("RGB", (32, 24), (10, 100, 200)).save(picture)
     client = Client(url, verbose=False)

@@ -130,7 +130,8 @@ def workflow_endpoint(workspace: Workspace) -> None:
 
 def reading_endpoints(workspace: Workspace) -> None:
     """``/loras`` and ``/styles``: what the LoRA folder and the style files hold; ``/read_parameters``: how
-    an image was made."""
+    an image was made; ``/history``: the outputs made so far."""
+    from qpyt_gradio.history.listing import history_page, page_summary
     from qpyt_gradio.image_parameters import read_image_parameters
     from qpyt_gradio.ui.errors import user_errors
 
@@ -182,6 +183,22 @@ def reading_endpoints(workspace: Workspace) -> None:
             raise InvalidInput("No image to read: give a PNG, JPEG or WebP file.")
         return read_image_parameters(Path(image)).as_dict()
 
+    def history(query: str = "", day: str = "", page: int = 1) -> dict[str, Any]:
+        """List the outputs made so far, newest first, 20 a page: words found in the prompts, model, brick
+        or seed; "seed:123", "model:name" or "brick:upscale" for one field; quotes keep words together.
+
+        Args:
+            query: what to look for (empty: everything).
+            day: one day written YYYY-MM-DD, or empty for every day.
+            page: the page, from 1 (a page past the last gives the last).
+
+        Returns:
+            {"total": outputs found, "page", "pages", "days": [[day, outputs], ...], "items": one per output:
+            file (under the outputs folder), day, made, prompt, negative_prompt, model, seed, brick, width,
+            height}.
+        """
+        return page_summary(workspace, history_page(workspace, query, day, page))
+
     gr.Button(visible=False).click(loras, gr.Checkbox(False, visible=False), gr.JSON(visible=False), api_name="loras")
     gr.Button(visible=False).click(styles, None, gr.JSON(visible=False), api_name="styles")
     gr.Button(visible=False).click(
@@ -189,4 +206,10 @@ def reading_endpoints(workspace: Workspace) -> None:
         gr.File(visible=False, type="filepath"),
         gr.JSON(visible=False),
         api_name="read_parameters",
+    )
+    gr.Button(visible=False).click(
+        user_errors(history, escape=False),
+        [gr.Textbox("", visible=False), gr.Textbox("", visible=False), gr.Number(1, visible=False)],
+        gr.JSON(visible=False),
+        api_name="history",
     )

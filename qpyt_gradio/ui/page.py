@@ -25,6 +25,7 @@ from qpyt_gradio.ui.tabs import TAB_LABELS
 from qpyt_gradio.ui.tabs.background import build_background
 from qpyt_gradio.ui.tabs.edit_controls import source_image
 from qpyt_gradio.ui.tabs.generate import build_generate
+from qpyt_gradio.ui.tabs.history import build_history
 from qpyt_gradio.ui.tabs.img2img import build_img2img
 from qpyt_gradio.ui.tabs.inpaint import build_inpaint
 from qpyt_gradio.ui.tabs.loras import build_loras
@@ -61,7 +62,8 @@ DEMO_BANNER = (
 
 def tabs_in_order() -> list[tuple[str, str, TabBuilder]]:
     """(tab id, label, builder) for every tab of the brick table, in table order, then the LoRAs & styles
-    tab (after every prompt box, whose pickers it refreshes) and the Workflow tab.
+    tab (after every prompt box, whose pickers it refreshes), the Workflow tab and the History tab (after the
+    tabs it opens outputs in).
 
     A tab with no builder of its own shows its brick's fields as a form."""
     tabs: dict[str, tuple[str, str, TabBuilder]] = {}
@@ -73,6 +75,7 @@ def tabs_in_order() -> list[tuple[str, str, TabBuilder]]:
         *tabs.values(),
         ("loras", TAB_LABELS["loras"], build_loras),
         ("workflow", TAB_LABELS["workflow"], build_workflow),
+        ("history", TAB_LABELS["history"], build_history),
     ]
 
 
@@ -132,7 +135,7 @@ def build_app(workspace: Workspace) -> gr.Blocks:
             parts = PageParts(app, sidebar, sidebar.choices, history, gr.State([]), gr.State(new_draft()), gr.State(0))
             with gr.Tabs(overflow_behavior="wrap") as parts.tabs:
                 for key, label, build in tabs_in_order():
-                    with gr.Tab(label, id=key):
+                    with gr.Tab(label, id=key) as parts.tab_items[key]:
                         build(workspace, parts)
             history.render()
             send_bar(parts, history, "history")

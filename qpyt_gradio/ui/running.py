@@ -27,6 +27,7 @@ from qpyt_gradio.workflows.runner import WorkflowCancelled
 from qpyt_gradio.workspace import JobFlag, Workspace
 
 HISTORY_LIMIT = 200
+WORKFLOW_LABEL = "Workflow"
 
 
 def named_handler(
@@ -67,7 +68,11 @@ def stream_brick(
         with workspace.jobs.running(session) as cancel:
             result = None
             for event in in_lane(
-                workspace, session, cancel, lambda: brick_events(workspace, cancel, choices, brick, request)
+                workspace,
+                session,
+                brick.label,
+                cancel,
+                lambda: brick_events(workspace, cancel, choices, brick, request),
             ):
                 if isinstance(event, Result):
                     result = event
@@ -87,12 +92,13 @@ def stream_brick(
 
 
 def in_lane(
-    workspace: Workspace, session: str, cancel: JobFlag, start: Callable[[], Iterator[object]]
+    workspace: Workspace, session: str, label: str, cancel: JobFlag, start: Callable[[], Iterator[object]]
 ) -> Iterator[object]:
-    """Wait for ``session``'s turn on the GPU lane (its place as :class:`WaitEvent`), then yield the events
-    of ``start()`` within the job's time limit; the lane serves the next job once they end."""
+    """Wait for ``session``'s turn on the GPU lane (its place as :class:`WaitEvent`; ``label`` says what the
+    job is in the Queue panel), then yield the events of ``start()`` within the job's time limit; the lane
+    serves the next job once they end."""
     waiting = BackgroundJob(
-        lambda emit: workspace.lane.enter(session, cancel, lambda ahead: emit(WaitEvent(ahead))), cancel
+        lambda emit: workspace.lane.enter(session, cancel, lambda ahead: emit(WaitEvent(ahead)), label), cancel
     )
     yield from waiting.events()
     ticket = waiting.result
@@ -123,9 +129,16 @@ def _single(update: tuple[Any, ...]) -> Any:
     return update[0] if len(update) == 1 else update
 
 
-def wire_brick(workspace: Workspace, parts: PageParts, form: BrickForm, trigger: gr.Button, panel: Panel) -> Any:
-    """Run ``form``'s brick when ``trigger`` is pressed; returns the event (images are recorded in the
-    session gallery by :func:`wire_result`)."""
+def wire_brick(
+    workspace: Workspace,
+    parts: PageParts,
+    form: BrickForm,
+    trigger: gr.Button,
+    panel: Panel,
+    progress_on: gr.components.Component | None = None,
+) -> Any:
+    """Run ``form``'s brick when ``trigger`` is pressed, Gradio's progress shown on ``progress_on`` (default: the
+    panel); returns the event (images are recorded in the session gallery by :func:`wire_result`)."""
     names = ["choices", *form.inputs]
 
     def body(values: dict[str, Any], request: gr.Request) -> Iterator[Any]:
@@ -134,7 +147,9 @@ def wire_brick(workspace: Workspace, parts: PageParts, form: BrickForm, trigger:
 
     handler = user_errors(named_handler(names, body))
     inputs = [parts.choices, *form.inputs.values()]
-    return trigger.click(handler, inputs, panel.outputs, show_progress="minimal", **GPU_QUEUE, **PRIVATE)
+    return trigger.click(
+        handler, inputs, panel.outputs, show_progress="minimal", show_progress_on=progress_on, **GPU_QUEUE, **PRIVATE
+    )
 
 
 def wire_result(workspace: Workspace, parts: PageParts, event: Any, panel: ImagesPanel, summary: gr.Markdown) -> None:
@@ -154,7 +169,24 @@ def wire_cancel(workspace: Workspace, button: gr.Button) -> None:
         if workspace.jobs.cancel(session_key(request)):
             gr.Info("Cancelling: the job stops after the current step.")
 
-    button.click(stop, None, None, queue=False, **PRIVATE)
+    button.click(stop, None, None, concurrency_limit=None, show_progress="hidden", **PRIVATE)  # queued: toasts show
+
+
+def cancel_button(key: str) -> gr.Button:
+    """A compact Cancel button, disabled until a job runs (see :func:`cancel_while_running`)."""
+    return gr.Button("Cancel", variant="stop", scale=0, min_width=100, interactive=False, elem_id=f"qpyt-{key}-cancel")
+
+
+def cancel_while_running(trigger: gr.Button, cancel: gr.Button, wire_run: Callable[[], Any]) -> Any:
+    """Wire a run with ``wire_run()`` (which returns its event) so that ``cancel`` can be pressed from when
+    ``trigger`` starts it until it ends, however it ends; returns the run event.
+
+    The page runs the events of one click one after the other, each to its end: ``cancel`` is enabled by
+    the event wired first."""
+    trigger.click(lambda: gr.update(interactive=True), None, cancel, queue=False, **PRIVATE)
+    event = wire_run()
+    event.then(lambda: gr.update(interactive=False), None, cancel, queue=False, **PRIVATE)
+    return event
 
 
 def record(
@@ -201,9 +233,7 @@ def result_area(run_label: str, key: str) -> ResultArea:
     """The buttons, the result gallery, its summary line and the parameters used, laid out."""
     with gr.Row():
         run = gr.Button(run_label, variant="primary", scale=2, elem_id=f"qpyt-{key}-run")
-        cancel = gr.Button(
-            "Cancel", variant="stop", scale=0, min_width=100, interactive=False, elem_id=f"qpyt-{key}-cancel"
-        )
+        cancel = cancel_button(key)
     add = gr.Button("Add to workflow", size="sm", elem_id=f"qpyt-{key}-add")
     gallery = gr.Gallery(
         label=RESULT_LABEL,
@@ -223,9 +253,9 @@ def result_area(run_label: str, key: str) -> ResultArea:
 def wire_area_job(workspace: Workspace, parts: PageParts, form: BrickForm, trigger: gr.Button, area: ResultArea) -> Any:
     """Run ``form``'s brick from ``trigger`` into ``area``, recorded; the area's Cancel can be pressed while
     the job waits or runs. Returns the run event."""
-    trigger.click(lambda: gr.update(interactive=True), None, area.cancel, queue=False, **PRIVATE)
-    event = wire_brick(workspace, parts, form, trigger, area.panel)
-    event.then(lambda: gr.update(interactive=False), None, area.cancel, queue=False, **PRIVATE)
+    event = cancel_while_running(
+        trigger, area.cancel, lambda: wire_brick(workspace, parts, form, trigger, area.panel, area.summary)
+    )
     wire_result(workspace, parts, event, area.panel, area.summary)
     return event
 
@@ -248,7 +278,11 @@ def workflow_events(
     with workspace.jobs.running(session) as cancel:
         try:
             yield from in_lane(
-                workspace, session, cancel, lambda: gpu_workflow_events(workspace, cancel, choices, workflow, given)
+                workspace,
+                session,
+                WORKFLOW_LABEL,
+                cancel,
+                lambda: gpu_workflow_events(workspace, cancel, choices, workflow, given),
             )
         except WorkflowCancelled as stopped:
             if not cancel.expired:

@@ -92,6 +92,9 @@ def _sender(targets: dict[str, SendTarget], prompted: list[str]):
         if not path:
             gr.Warning("Pick an image in the gallery first.")
             return gr.skip(), None, *keep
+        if path.lower().endswith(".svg"):
+            gr.Warning("An SVG is a drawing, not an image the bricks take: send the image it was traced from.")
+            return gr.skip(), None, *keep
         images_out = [_input_value(target, path) if each == name else gr.skip() for each, target in targets.items()]
         prompt = read_parameters(Path(path)).get("prompt") if name in prompted else None
         prompts_out = [prompt if each == name and prompt else gr.skip() for each in prompted]

@@ -1,4 +1,4 @@
-"""The sidebar: model picker, memory panel and settings."""
+"""The sidebar: model picker, memory panel, the Queue panel and settings."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from qpyt_gradio.helpers.kinds import enhancer_choices
 from qpyt_gradio.settings import MEMORY_STRATEGIES
 from qpyt_gradio.ui.api import GPU_QUEUE, PRIVATE
 from qpyt_gradio.ui.errors import user_errors
+from qpyt_gradio.ui.queue_panel import build_queue_panel
 from qpyt_gradio.workspace import Workspace
 
 MEMORY_HEADERS = ["Model", "Where", "Size"]
@@ -81,6 +82,7 @@ def build_sidebar(workspace: Workspace, app: gr.Blocks) -> Sidebar:
         with gr.Row():
             refresh_memory = gr.Button("Refresh", size="sm")
             free = gr.Button("Free memory", size="sm", variant="stop")
+        build_queue_panel(workspace)
         with gr.Accordion("Settings", open=False, elem_id="qpyt-settings"):
             live_preview = gr.Checkbox(
                 defaults.live_preview, label="Live preview while sampling", elem_id="qpyt-live-preview"

@@ -26,7 +26,7 @@ def workflow_in_file(path: Path) -> Any:
     if suffix == ".json":
         return parse_text(path.read_bytes())
     if suffix == ".svg":
-        return _recorded(_svg_parameters(path), path.name)
+        return _recorded(svg_parameters(path), path.name)
     try:
         parameters = read_parameters(path)
     except (UnidentifiedImageError, OSError):
@@ -34,7 +34,8 @@ def workflow_in_file(path: Path) -> Any:
     return _recorded(parameters, path.name)
 
 
-def _svg_parameters(path: Path) -> dict[str, Any]:
+def svg_parameters(path: Path) -> dict[str, Any]:
+    """The parameters an SVG output records in its ``<metadata>`` element, or an empty dict."""
     if path.stat().st_size > 64 * MAX_DOCUMENT_BYTES:
         raise WorkflowError("", f"{path.name} is too large to read a workflow from.")
     found = SVG_METADATA.search(path.read_text(encoding="utf-8", errors="replace"))

@@ -12,4 +12,5 @@ TAB_LABELS = {
     "prompt-tools": "Prompt tools",
     "loras": "LoRAs",
     "workflow": "Workflow",
+    "history": "History",
 }

@@ -15,7 +15,7 @@ from qpyt_gradio.models.hub import hub_cached
 from qpyt_gradio.ui.api import PRIVATE
 from qpyt_gradio.ui.errors import page_text, user_errors
 from qpyt_gradio.ui.forms import BrickForm, control, controls, spread_loras
-from qpyt_gradio.ui.parts import PageParts
+from qpyt_gradio.ui.parts import Opener, PageParts
 from qpyt_gradio.ui.prompt_extras import LORA_SLOTS, prompt_extras
 from qpyt_gradio.ui.recall import recall_from_image
 from qpyt_gradio.ui.running import result_area, wire_image_brick
@@ -96,7 +96,9 @@ def build_generate(workspace: Workspace, parts: PageParts) -> None:
         [shown["width"], shown["height"], shown["steps"], shown["guidance"], negative, engine_note],
         **PRIVATE,
     )
-    source.upload(_recall(workspace, list(inputs)), source, list(inputs.values()), **PRIVATE)
+    recall = _recall(workspace, list(inputs))
+    source.upload(recall, source, list(inputs.values()), **PRIVATE)
+    parts.openers["generate"] = Opener("generate", recall, [], list(inputs.values()), PRIVATE)
 
 
 def _field(name: str) -> Declared:

@@ -22,7 +22,9 @@ def build_outpaint(workspace: Workspace, parts: PageParts) -> None:
             with gr.Row():
                 sides = controls(workspace, OutpaintRequest, ["left", "top", "right", "bottom"], min_width=110)
             with gr.Row():
-                aspect = gr.Dropdown(ASPECTS, value="", label="…or extend to an aspect ratio", allow_custom_value=True)
+                aspect = gr.Dropdown(
+                    ASPECTS, value="", label="Aspect ratio", info="instead of the sides", allow_custom_value=True
+                )
                 canvas = controls(workspace, OutpaintRequest, ["fill", "overlap"])
             shared = edit_controls(workspace, parts, OutpaintRequest, "outpaint")
         with gr.Column(scale=2):

@@ -39,7 +39,9 @@ def build_vectorize(workspace: Workspace, parts: PageParts) -> None:
             with gr.Row():
                 modes = controls(workspace, VectorizeRequest, ["colormode", "mode"], start)
             with gr.Row():
-                tracing = controls(workspace, VectorizeRequest, TRACING[2:], start)
+                tracing = controls(workspace, VectorizeRequest, TRACING[2:4], start)
+            with gr.Row():
+                tracing |= controls(workspace, VectorizeRequest, TRACING[4:], start)
             with gr.Accordion("Before tracing", open=False), gr.Row():
                 before = controls(workspace, VectorizeRequest, ["remove_background", "colors", "max_side"])
             force = controls(workspace, VectorizeRequest, ["force"], label="Vectorize anyway (even above 5 MB)")

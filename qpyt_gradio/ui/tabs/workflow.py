@@ -19,8 +19,8 @@ from qpyt_gradio.errors import InvalidInput
 from qpyt_gradio.ui.api import PRIVATE
 from qpyt_gradio.ui.errors import page_text, user_errors
 from qpyt_gradio.ui.panels import progress_text
-from qpyt_gradio.ui.parts import PageParts
-from qpyt_gradio.ui.running import in_history, wire_cancel, workflow_events
+from qpyt_gradio.ui.parts import Opener, PageParts
+from qpyt_gradio.ui.running import cancel_button, in_history, wire_cancel, workflow_events
 from qpyt_gradio.ui.streaming import StageEvent, StepEvent, WaitEvent
 from qpyt_gradio.ui.tabs.workflow_steps import StepActions, StepsView
 from qpyt_gradio.ui.workflow_draft import EDITS, Draft, append_step, from_document
@@ -58,8 +58,8 @@ def build_workflow(workspace: Workspace, parts: PageParts) -> None:
                 elem_id="qpyt-workflow-inputs",
             )
             with gr.Row():
-                run = gr.Button("Run the workflow", variant="primary", elem_id="qpyt-workflow-run")
-                cancel = gr.Button("Cancel", variant="stop", elem_id="qpyt-workflow-cancel")
+                run = gr.Button("Run the workflow", variant="primary", scale=2, elem_id="qpyt-workflow-run")
+                cancel = cancel_button("workflow")
         with gr.Column(scale=2):
             status = gr.Markdown("Add steps, or load a preset.", elem_id="qpyt-workflow-status")
             gallery = gr.Gallery(
@@ -112,6 +112,7 @@ def build_workflow(workspace: Workspace, parts: PageParts) -> None:
     steps.wire(
         StepActions(
             run,
+            cancel,
             save,
             [status, gallery, files, texts, used],
             given,
@@ -171,6 +172,7 @@ def build_workflow(workspace: Workspace, parts: PageParts) -> None:
     load.click(loader(saved, "Pick a saved workflow first."), [mine, draft, layout], shown, **EDITS)
     load_preset.click(loader(presets, "Pick a preset first."), [preset, draft, layout], shown, **EDITS)
     opened.upload(open_file, [opened, draft, layout], shown, **EDITS)
+    parts.openers["workflow"] = Opener("workflow", open_file, [draft, layout], shown, EDITS)
     rename.click(rename_saved, [mine, new_name], mine, **PRIVATE)
     delete.click(delete_saved, mine, mine, **PRIVATE)
     wire_cancel(workspace, cancel)

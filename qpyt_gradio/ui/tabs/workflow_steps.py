@@ -17,7 +17,7 @@ from qpyt_gradio.ui.api import GPU_QUEUE, PRIVATE, session_key
 from qpyt_gradio.ui.errors import page_text, user_errors
 from qpyt_gradio.ui.forms import control
 from qpyt_gradio.ui.parts import PageParts
-from qpyt_gradio.ui.running import named_handler
+from qpyt_gradio.ui.running import cancel_while_running, named_handler
 from qpyt_gradio.ui.sidebar import choices_from
 from qpyt_gradio.ui.workflow_draft import EDITS, Draft, edited, moved, removed, to_document
 from qpyt_gradio.workflows.document import read_workflow
@@ -49,10 +49,11 @@ def input_source(text: str | None, number: int) -> Any:
 
 @dataclass(frozen=True)
 class StepActions:
-    """What the steps' controls feed: Run (``runner`` streams its updates into ``results``; ``after_run``
-    wires what follows a successful run), Save, and the saved list."""
+    """What the steps' controls feed: Run (``runner`` streams its updates into ``results``; ``cancel`` can be
+    pressed while it runs; ``after_run`` wires what follows a successful run), Save, and the saved list."""
 
     run: gr.Button
+    cancel: gr.Button
     save: gr.Button
     results: list[Any]
     given: gr.File
@@ -201,12 +202,12 @@ class StepsView:
             actions.saved_list,
             **PRIVATE,
         )
+        inputs = [self.parts.draft, self.parts.choices, actions.given, actions.name, actions.description, *controls]
+        handler = user_errors(named_handler(names, run))
         actions.after_run(
-            actions.run.click(
-                user_errors(named_handler(names, run)),
-                [self.parts.draft, self.parts.choices, actions.given, actions.name, actions.description, *controls],
-                actions.results,
-                **GPU_QUEUE,
-                **PRIVATE,
+            cancel_while_running(
+                actions.run,
+                actions.cancel,
+                lambda: actions.run.click(handler, inputs, actions.results, **GPU_QUEUE, **PRIVATE),
             )
         )
