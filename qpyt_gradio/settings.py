@@ -20,10 +20,19 @@ MEMORY_STRATEGIES = ("auto", "gpu", "model_offload", "group_offload", "sequentia
 TRUE_WORDS = {"1", "true", "yes", "on"}
 PRESETS_DIR = Path(__file__).resolve().parent.parent / "presets"
 STYLES_DIR = Path(__file__).resolve().parent.parent / "styles"
+GIB = 1024**3
+RAM_CACHE_SHARE = 0.5
+"""By default the RAM cache may keep released models up to half of the RAM available at start."""
 SHARED_JOB_SECONDS = 300.0
 SHARED_COST = 160.0
 """What one job may take on a shared link or a Space, unless set: 5 minutes, and 160 megapixel-steps
 (1024² at 40 steps × 4 images; SDXL-Turbo, FLUX.1 schnell and SD 3.5 Turbo stay far below)."""
+
+
+def total_ram_bytes() -> int:
+    import psutil
+
+    return psutil.virtual_memory().total
 
 
 class SettingsError(ValueError):
@@ -56,6 +65,7 @@ class Settings:
     max_job_seconds: float | None = None
     max_cost: float | None = None
     history: bool | None = None
+    ram_cache_gb: float | None = None
     on_spaces: bool = False
 
     @property
@@ -73,6 +83,13 @@ class Settings:
         """Whether the History tab and ``/history`` list the outputs folder: yes unless set, except on a
         shared link or a Space, where it would show every user's images."""
         return self.history if self.history is not None else not self.shared
+
+    def ram_cache_bytes(self, available_bytes: int) -> int:
+        """The RAM cache's budget: ``--ram-cache`` GB, or by default a share of the RAM available at start
+        (0: no cache)."""
+        if self.ram_cache_gb is None:
+            return int(available_bytes * RAM_CACHE_SHARE)
+        return int(self.ram_cache_gb * GIB)
 
     @property
     def job_seconds_limit(self) -> float | None:
@@ -121,6 +138,15 @@ class Settings:
         for name, value in (("--max-job-seconds", self.max_job_seconds), ("--max-cost", self.max_cost)):
             if value is not None and not 0 < value < float("inf"):
                 raise SettingsError(f"{name} takes a positive number, not {value}")
+        if self.ram_cache_gb is not None:
+            total = total_ram_bytes()
+            if not 0 <= self.ram_cache_gb < float("inf"):
+                raise SettingsError(f"--ram-cache takes a size in GB (0 turns the cache off), not {self.ram_cache_gb}")
+            if self.ram_cache_gb * GIB > total:
+                raise SettingsError(
+                    f"--ram-cache {self.ram_cache_gb:g} GB is more than this machine's RAM ({total / GIB:.1f} GB): "
+                    f"use at most {total / GIB * RAM_CACHE_SHARE:.0f} or so, or 0 to turn the cache off"
+                )
         if not 1 <= self.port <= 65535:
             raise SettingsError(f"port {self.port} is out of range 1-65535")
         if not MIN_SIDE <= self.max_side <= 4 * MAX_SIDE:
@@ -191,6 +217,14 @@ def _argument_parser(defaults: Settings) -> argparse.ArgumentParser:
         default=defaults.history,
         help="show every output in the History tab (default: yes, except with --share or on Spaces)",
     )
+    parser.add_argument(
+        "--ram-cache",
+        dest="ram_cache_gb",
+        type=float,
+        default=defaults.ram_cache_gb,
+        help=f"GB of RAM that keeps released models for switching back (default: {RAM_CACHE_SHARE:.0%} of the "
+        "RAM available at start; 0: off)",
+    )
     parser.add_argument("--max-side", type=int, default=defaults.max_side, help="largest width/height allowed")
     parser.add_argument("--caption-model", default=defaults.caption_model, help="Florence-2 model (hub id or folder)")
     parser.add_argument("--translate-model", default=defaults.translate_model, help="MarianMT fr->en model")
@@ -250,6 +284,7 @@ def _from_environment(environ: Mapping[str, str]) -> tuple[Settings, str | None]
         max_job_seconds=_number(environ, "QPYT_MAX_JOB_SECONDS"),
         max_cost=_number(environ, "QPYT_MAX_COST"),
         history=flag("QPYT_HISTORY", False) if environ.get("QPYT_HISTORY") else None,
+        ram_cache_gb=_number(environ, "QPYT_RAM_CACHE"),
         on_spaces=bool(environ.get("SPACE_ID")),
     )
     return settings, environ.get("QPYT_AUTH")

@@ -194,13 +194,16 @@ class Workspace:
             if self._registry is None:
                 from qpyt_gradio.helpers.models import register_helpers
                 from qpyt_gradio.models.loading import load_pipeline
+                from qpyt_gradio.models.ram_cache import RamCache, available_ram
                 from qpyt_gradio.models.registry import Registry
 
+                budget = self.settings.ram_cache_bytes(available_ram())
                 registry = Registry(
                     self.catalog,
                     self.settings.memory,
                     loader=with_demo_models(load_pipeline),
                     lora_fusing=self.settings.lora_fusing,
+                    ram_cache=RamCache(budget) if budget > 0 else None,
                 )
                 register_helpers(registry, self.settings)
                 self._registry = registry

@@ -2,6 +2,7 @@
 
 import gc
 import weakref
+from dataclasses import replace
 
 import pytest
 from support.running import run
@@ -11,6 +12,7 @@ from qpyt_gradio.helpers.kinds import ENHANCE
 from qpyt_gradio.helpers.models import helper_spec
 from qpyt_gradio.models.catalog import ModelSpec
 from qpyt_gradio.models.memory import module_bytes
+from qpyt_gradio.workspace import Workspace
 
 
 @pytest.fixture()
@@ -31,7 +33,10 @@ def test_each_engine_loads_from_a_local_folder(registry):
             assert job.decision.strategy.value == "cpu"
 
 
-def test_switching_engines_leaves_exactly_one_pipeline_alive(registry):
+def test_switching_engines_leaves_exactly_one_pipeline_alive(demo_settings, demo_models):
+    """With the RAM cache off (``--ram-cache 0``), as before there was one."""
+    registry = Workspace.from_settings(replace(demo_settings, ram_cache_gb=0)).registry
+    assert registry.ram_cache is None
     previous: list[weakref.ref] = []
     for name in ["demo-sdxl", "demo-flux", "demo-sd3", "demo-sdxl"]:
         with registry.image_job(name) as job:

@@ -18,6 +18,7 @@ from typing import Literal
 from qpyt_gradio.engines import Engine, Variant, engine
 from qpyt_gradio.errors import ModelUnavailable
 from qpyt_gradio.models.detect import Detected, detect_checkpoint, detect_folder
+from qpyt_gradio.models.gguf_file import GGUF_SUFFIX
 from qpyt_gradio.models.safetensors_file import PICKLE_SUFFIXES
 
 Source = Literal["hub", "folder", "file"]
@@ -48,6 +49,8 @@ class ModelSpec:
     config_source: str | None = None
     demo: bool = False
     default_overrides: dict[str, float] = field(default_factory=dict)
+    quant: str | None = None
+    size: int | None = None
 
     @property
     def engine(self) -> Engine:
@@ -66,7 +69,14 @@ class ModelSpec:
     @property
     def label(self) -> str:
         tag = "demo, draws noise" if self.demo else self.source
+        if self.quant is not None:
+            tag += f", GGUF {self.quant}, {size_text(self.size or 0)}"
         return f"{self.name}  ·  {self.engine_variant.label} ({tag})"
+
+
+def size_text(size: int) -> str:
+    """A file size as people read it: ``6.8 GB``, ``97.1 MB``."""
+    return f"{size / 1e9:.1f} GB" if size >= 1e9 else f"{size / 1e6:.1f} MB"
 
 
 class NotListed(ModelUnavailable):
@@ -91,7 +101,7 @@ DEFAULT_HUB_MODELS: tuple[ModelSpec, ...] = (
 
 
 def spec_for_path(path: Path, configs_dir: Path | None = None) -> ModelSpec:
-    """A spec for a diffusers folder or a single ``.safetensors`` file (family read from the files)."""
+    """A spec for a diffusers folder or a single ``.safetensors`` / ``.gguf`` file (family read from the files)."""
     if path.is_dir():
         detected = detect_folder(path)
         return _local_spec(path, "folder", detected, None)
@@ -103,7 +113,16 @@ def spec_for_path(path: Path, configs_dir: Path | None = None) -> ModelSpec:
 
 def _local_spec(path: Path, source: Source, detected: Detected, config_source: str | None) -> ModelSpec:
     variant = engine(detected.family).variant_for(path.name, detected.structure).name
-    return ModelSpec(path.name, source, str(path), detected.family, variant, config_source=config_source)
+    return ModelSpec(
+        path.name,
+        source,
+        str(path),
+        detected.family,
+        variant,
+        config_source=config_source,
+        quant=detected.quant,
+        size=detected.size,
+    )
 
 
 @dataclass(frozen=True)
@@ -124,7 +143,7 @@ def scan_models_dir(models_dir: Path) -> tuple[list[ModelSpec], list[Unusable]]:
     for path in sorted(models_dir.iterdir()):
         if path.name.startswith(".") or path == configs_dir:
             continue
-        is_checkpoint = path.is_file() and path.suffix.lower() in PICKLE_SUFFIXES | {".safetensors"}
+        is_checkpoint = path.is_file() and path.suffix.lower() in PICKLE_SUFFIXES | {".safetensors", GGUF_SUFFIX}
         if not (is_checkpoint or (path / "model_index.json").is_file()):
             continue
         try:
@@ -207,6 +226,6 @@ class Catalog:
                 f"{name} is not in the model list; its files on the Hugging Face Hub say which engine runs it."
             )
         raise ModelUnavailable(
-            f"Unknown model {name!r}. Pick one from the list, put a diffusers folder or a .safetensors file in "
-            f"{self._models_dir} and press Refresh, or give a Hugging Face id such as owner/model."
+            f"Unknown model {name!r}. Pick one from the list, put a diffusers folder, a .safetensors or a .gguf "
+            f"file in {self._models_dir} and press Refresh, or give a Hugging Face id such as owner/model."
         )

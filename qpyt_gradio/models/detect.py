@@ -1,8 +1,8 @@
-"""Recognise a model from its files: diffusers folder or single ``.safetensors`` checkpoint.
+"""Recognise a model from its files: diffusers folder, single ``.safetensors`` or ``.gguf`` checkpoint.
 
 Only headers and small JSON files are read, never the weights, and never a pickle: a
-``.safetensors`` header is plain JSON, so a corrupted or truncated file is caught here
-with a message, before any loader touches it.
+``.safetensors`` header is plain JSON and a GGUF header is read by gguf's reader, so a
+corrupted or truncated file is caught here with a message, before any loader touches it.
 """
 
 from __future__ import annotations
@@ -13,20 +13,25 @@ from pathlib import Path
 
 from qpyt_gradio.engines import ENGINES, family_of_checkpoint_keys, family_of_pipeline_class
 from qpyt_gradio.errors import InvalidInput, ModelUnavailable
+from qpyt_gradio.models.gguf_file import GGUF_SUFFIX, read_gguf, refuse_undequantizable
 from qpyt_gradio.models.safetensors_file import PICKLE_SUFFIXES, read_header
 
 VAE_PREFIXES = ("first_stage_model.", "vae.")
 SUPPORTED = ", ".join(engine.label for engine in ENGINES.values())
+GGUF_ARCHITECTURES = {"flux": "flux", "sd3": "sd3", "sdxl": "sdxl"}
 
 
 @dataclass(frozen=True)
 class Detected:
     """What the files say: the engine family, a structural variant hint where the files tell,
-    and for a single file whether it holds the denoiser alone (no VAE inside)."""
+    for a single file whether it holds the denoiser alone (no VAE inside), and for a GGUF file
+    its quant type (``Q8_0``...) and size in bytes."""
 
     family: str
     structure: str | None = None
     denoiser_only: bool = False
+    quant: str | None = None
+    size: int | None = None
 
 
 def refuse_pickle(path: Path) -> None:
@@ -52,6 +57,8 @@ def safetensors_keys(path: Path) -> set[str]:
 def detect_checkpoint(path: Path) -> Detected:
     """Family (and variant hint) of a single-file checkpoint, from its tensor names."""
     refuse_pickle(path)
+    if path.suffix.lower() == GGUF_SUFFIX:
+        return detect_gguf(path)
     keys = safetensors_keys(path)
     family = family_of_checkpoint_keys(keys)
     if family is None:
@@ -63,12 +70,34 @@ def detect_checkpoint(path: Path) -> Detected:
     return Detected(family, _checkpoint_structure(family, keys), denoiser_only)
 
 
+def detect_gguf(path: Path) -> Detected:
+    """Family, variant hint, quant type and size of a GGUF denoiser, from its architecture and tensor names."""
+    if not path.is_file():
+        raise ModelUnavailable(f"{path.name} is no longer in the models folder: put it back or press Rescan.")
+    try:
+        contents = read_gguf(path)
+        refuse_undequantizable(path, contents)
+    except InvalidInput as problem:
+        raise ModelUnavailable(str(problem)) from None
+    keys = set(contents.tensor_types)
+    family = GGUF_ARCHITECTURES.get(contents.architecture or "") or family_of_checkpoint_keys(keys)
+    if family is None:
+        raise ModelUnavailable(
+            f"{path.name} is a GGUF of architecture {contents.architecture or 'unnamed'!r}; Qpyt-UI runs GGUF "
+            f"denoisers of {SUPPORTED} (architecture flux, sd3 or sdxl): put a GGUF of one of those in the models "
+            "folder."
+        )
+    return Detected(family, _checkpoint_structure(family, keys), True, contents.quant, contents.size)
+
+
 def _checkpoint_structure(family: str, keys: set[str]) -> str | None:
     stripped = {key.removeprefix("model.diffusion_model.") for key in keys}
     if family == "flux":
-        return "guidance_embeds" if "guidance_in.in_layer.weight" in stripped else "no_guidance_embeds"
+        guidance = {"guidance_in.in_layer.weight", "time_text_embed.guidance_embedder.linear_1.weight"}
+        return "guidance_embeds" if guidance & stripped else "no_guidance_embeds"
     if family == "sd3":
-        return "large" if any(key.startswith("joint_blocks.37.") for key in stripped) else "medium"
+        large = ("joint_blocks.37.", "transformer_blocks.37.")
+        return "large" if any(key.startswith(large) for key in stripped) else "medium"
     return None
 
 

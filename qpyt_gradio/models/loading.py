@@ -1,4 +1,4 @@
-"""Load an image pipeline from a hub id, a diffusers folder or a single ``.safetensors`` file.
+"""Load an image pipeline from a hub id, a diffusers folder or a single ``.safetensors`` / ``.gguf`` file.
 
 Only safetensors weights are accepted, remote code is never run, and loading failures come
 back as :class:`ModelUnavailable` with a sentence that tells the user what to do.
@@ -62,16 +62,18 @@ def quiet_progress(pipeline: diffusers.DiffusionPipeline) -> None:
 def _load_single_file(
     cls: type[diffusers.DiffusionPipeline], spec: ModelSpec, dtype: torch.dtype
 ) -> diffusers.DiffusionPipeline:
-    """A whole-pipeline checkpoint loads as one; a denoiser-only one (most FLUX files) borrows
-    the other components from the local configs folder or the variant's base repository."""
+    """A whole-pipeline checkpoint loads as one; a denoiser-only one (most FLUX files, every GGUF)
+    borrows the other components from the local configs folder or the variant's base repository.
+    A GGUF denoiser keeps its quantized weights and computes in ``dtype``."""
     detected = detect_checkpoint(Path(spec.location))
     base = spec.config_source or spec.engine_variant.base_repo
     with hub_errors(base):
         if not detected.denoiser_only:
             return cls.from_single_file(spec.location, dtype=dtype, config=spec.config_source)
         class_name, folder = spec.engine.denoiser
+        quantization = diffusers.GGUFQuantizationConfig(compute_dtype=dtype) if detected.quant is not None else None
         denoiser = getattr(diffusers, class_name).from_single_file(
-            spec.location, config=base, subfolder=folder, dtype=dtype
+            spec.location, config=base, subfolder=folder, dtype=dtype, quantization_config=quantization
         )
         return cls.from_pretrained(base, dtype=dtype, use_safetensors=True, **{folder: denoiser})
 

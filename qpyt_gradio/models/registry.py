@@ -1,7 +1,9 @@
 """The registry: the only code that decides which models are in memory and where.
 
 * At most one image pipeline is resident. Asking for another model releases the previous
-  one completely before the new one loads, so peak memory is that of the larger, not the sum.
+  one completely before the new one loads, so peak memory is that of the larger, not the sum;
+  with a RAM cache (:mod:`qpyt_gradio.models.ram_cache`) the released one may instead wait in CPU
+  RAM, within its budget, as its base model, and switching back to it reads no file.
 * Asking twice for the same model loads it once; img2img / inpaint variants are derived
   with ``from_pipe`` and share its weights.
 * Helpers (captioning, translation, prompt enhancement, background removal...) are loaded
@@ -42,6 +44,7 @@ from qpyt_gradio.models.memory import (
     module_device,
     probe_device,
 )
+from qpyt_gradio.models.ram_cache import RamCache, expected_bytes
 
 PipelineLoader = Callable[[ModelSpec, torch.dtype], Any]
 
@@ -103,12 +106,14 @@ class Registry:
         device: DeviceInfo | None = None,
         loader: PipelineLoader = load_pipeline,
         lora_fusing: str = "fused",
+        ram_cache: RamCache | None = None,
     ) -> None:
         self.catalog = catalog
         self.requested_strategy = requested_strategy
         self._device = device
         self._loader = loader
         self.lora_fusing = lora_fusing
+        self.ram_cache = ram_cache
         self._lock = threading.RLock()
         self._resident: _Resident | None = None
         self._helper_specs: dict[str, HelperSpec] = {}
@@ -116,6 +121,7 @@ class Registry:
         self._live_pipelines: weakref.WeakSet[Any] = weakref.WeakSet()
         self._last_shift: str | None = None
         self.load_counts: Counter[str] = Counter()
+        self.cache_hits: Counter[str] = Counter()
 
     @property
     def device(self) -> DeviceInfo:
@@ -160,10 +166,12 @@ class Registry:
     def _ensure_resident(self, spec: ModelSpec) -> _Resident:
         if self._resident is not None and self._resident.spec == spec:
             return self._resident
-        self.release_image_pipeline()
-        pipeline = self._loader(spec, dtype_for(self.device, self.requested_strategy))
-        self.load_counts[spec.name] += 1
-        self._live_pipelines.add(pipeline)
+        cached = self.ram_cache.take(spec) if self.ram_cache is not None else None
+        self._retire_resident()  # after the take: the model wanted back leaves the cache before another enters
+        if cached is not None:
+            self.cache_hits[spec.name] += 1
+        pipeline = cached if cached is not None else self._loaded(spec)
+        del cached
         decision = self._decide(spec, pipeline)
         try:
             apply_strategy(pipeline, decision, self.device)
@@ -174,6 +182,39 @@ class Registry:
         fusable = decision.strategy in (Strategy.GPU, Strategy.CPU, Strategy.MODEL_OFFLOAD)
         self._resident = _Resident(spec, decision, {"txt2img": pipeline}, Adapters(self.lora_fusing, fusable))
         return self._resident
+
+    def _loaded(self, spec: ModelSpec) -> Any:
+        """``spec``'s pipeline read from disk, once the RAM cache made room for it."""
+        dtype = dtype_for(self.device, self.requested_strategy)
+        if self.ram_cache is not None and self.ram_cache.make_room(expected_bytes(spec, torch.finfo(dtype).bits // 8)):
+            free_memory()
+        pipeline = self._loader(spec, dtype)
+        self.load_counts[spec.name] += 1
+        self._live_pipelines.add(pipeline)
+        return pipeline
+
+    def _retire_resident(self) -> None:
+        """Release the resident pipeline for another model: into the RAM cache as its base model when the
+        cache takes it, else completely."""
+        resident = self._resident
+        if resident is None or self.ram_cache is None:
+            self.release_image_pipeline()
+            return
+        base = resident.pipelines["txt2img"]
+        size = sum(module_bytes(module) for module in _modules(base))
+        if not self.ram_cache.fits(size, in_ram=resident.decision.strategy is Strategy.CPU):
+            del base
+            self.release_image_pipeline()
+            return
+        self._resident = None
+        resident.adapters.apply(base, [], resident.spec.name)
+        _dismantle(resident)
+        base.to("cpu")
+        self.ram_cache.keep(resident.spec, base, size)
+        moved = resident.decision.strategy is not Strategy.CPU
+        del base, resident
+        if moved:  # the weights left the GPU: give its memory back (on the CPU they stay where they were)
+            free_memory()
 
     def _apply_loras(self, resident: _Resident, loras: Sequence[AdapterUse]) -> None:
         """Attach ``loras`` to the resident pipeline; a failure leaves it placed as its strategy says
@@ -277,10 +318,12 @@ class Registry:
     # ------------------------------------------------------------------ reporting
 
     def unload_all(self) -> None:
-        """Release everything: image pipeline and helpers."""
+        """Release everything: image pipeline, helpers and the RAM cache."""
         with self._lock:
             self.release_helpers()
             self.release_image_pipeline()
+            if self.ram_cache is not None and self.ram_cache.clear():
+                free_memory()
 
     def report(self) -> list[ResidentModel]:
         """What is loaded, where, and how many bytes (a snapshot; does not wait for running jobs)."""
@@ -295,6 +338,8 @@ class Registry:
                 size = sum(module_bytes(module) for module in _modules(base))
                 rows.append(ResidentModel(resident.spec.name, "image pipeline", placement, size))
                 rows += [ResidentModel(name, "LoRA", state, size) for name, state, size in resident.adapters.report()]
+        if self.ram_cache is not None:
+            rows += [ResidentModel(item.name, "RAM cache", "cpu", item.bytes) for item in self.ram_cache.report()]
         for kind, model in list(self._helpers.items()):
             label = self._helper_specs[kind].label
             if hasattr(model, "resident_bytes"):

@@ -1,0 +1,103 @@
+"""GGUF denoisers against unquantized ones: image error, denoiser load time and weight memory.
+
+For the bench-sized FLUX and SD3 models, the transformer is written as GGUF (Q8_0, Q4_0) the
+way the tests write theirs, then loaded through the app's path (catalog spec, ``load_pipeline``
+with the components from a configs folder) computing in fp32. Printed per quant type: the mean
+absolute error of the output image against the fp32 model's (0-255 scale), and the denoiser's
+load time and weight bytes ÷ those of the bf16 transformer. Q4_K is not measured: gguf's Python
+package has no K-quant encoder.
+
+    python bench/gguf_denoisers.py [--width 8] [--steps 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from common import ROOT, bench_model, median
+
+sys.path.insert(0, str(ROOT / "tests"))
+
+import diffusers
+import numpy as np
+import torch
+from support.gguf_files import write_flux_gguf, write_sd3_gguf
+
+from qpyt_gradio.models.catalog import ModelSpec, spec_for_path
+from qpyt_gradio.models.loading import load_pipeline
+
+WRITERS = {"flux": write_flux_gguf, "sd3": write_sd3_gguf}
+QUANTS = ("Q8_0", "Q4_0")
+
+
+def output(spec: ModelSpec, dtype: torch.dtype, steps: int) -> np.ndarray:
+    """The image ``spec`` draws for a fixed prompt and seed, as 0-255 floats."""
+    pipeline = load_pipeline(spec, dtype)
+    generator = torch.Generator().manual_seed(0)
+    image = pipeline("a tower", width=64, height=64, num_inference_steps=steps, generator=generator, output_type="np")
+    return image.images[0].astype(np.float32) * 255
+
+
+def weight_bytes(model: torch.nn.Module) -> int:
+    """Bytes held by a model's parameters and buffers (quantized blocks count as stored)."""
+    return sum(tensor.nbytes for tensor in [*model.parameters(), *model.buffers()])
+
+
+def timed_load(load: Callable[[], torch.nn.Module]) -> tuple[float, torch.nn.Module]:
+    """Median seconds of three loads, and the last model loaded."""
+    seconds, model = [], None
+    for _ in range(3):
+        start = time.perf_counter()
+        model = load()
+        seconds.append(time.perf_counter() - start)
+    return median(seconds), model
+
+
+def bench_family(family: str, width: int, steps: int, models_dir: Path) -> None:
+    """Print bf16, Q8_0 and Q4_0 figures for the bench model of ``family``."""
+    reference = bench_model(family, width)
+    folder = Path(reference.location)
+    (models_dir / "configs").mkdir(parents=True, exist_ok=True)
+    (models_dir / "configs" / family).symlink_to(folder)
+    denoiser_class = getattr(diffusers, reference.engine.denoiser[0])
+    reference_image = output(reference, torch.float32, steps)
+    bf16_seconds, bf16_model = timed_load(
+        lambda: denoiser_class.from_pretrained(folder, subfolder="transformer", dtype=torch.bfloat16)
+    )
+    bf16_bytes = weight_bytes(bf16_model)
+    bf16_error = np.abs(output(reference, torch.bfloat16, steps) - reference_image).mean()
+    print(f"{family} w{width}: bf16 transformer {bf16_bytes / 1e6:.2f} MB, loads in {bf16_seconds * 1000:.0f} ms")
+    print(f"  bf16  image error vs fp32 {bf16_error:6.3f} / 255")
+    for quant in QUANTS:
+        path = WRITERS[family](folder, models_dir / f"{family}-{quant}.gguf", quant)
+        spec = spec_for_path(path, models_dir / "configs")
+        error = np.abs(output(spec, torch.float32, steps) - reference_image).mean()
+        config = diffusers.GGUFQuantizationConfig(compute_dtype=torch.bfloat16)
+        seconds, model = timed_load(
+            lambda path=path, config=config: denoiser_class.from_single_file(
+                str(path), config=str(folder), subfolder="transformer", quantization_config=config
+            )
+        )
+        print(
+            f"  {quant}  image error vs fp32 {error:6.3f} / 255, load time ÷ bf16 {seconds / bf16_seconds:.2f}, "
+            f"weight memory ÷ bf16 {weight_bytes(model) / bf16_bytes:.2f} (file {path.stat().st_size / 1e6:.2f} MB)"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--width", type=int, default=8)
+    parser.add_argument("--steps", type=int, default=4)
+    arguments = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="qpyt-gguf-") as work:
+        for family in WRITERS:
+            bench_family(family, arguments.width, arguments.steps, Path(work) / family)
+
+
+if __name__ == "__main__":
+    main()

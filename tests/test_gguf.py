@@ -1,0 +1,100 @@
+"""GGUF denoisers: tiny FLUX and SD3 transformers quantized with gguf, dropped in ``models/``.
+
+Loaded through the same path as a user's file: detection from the GGUF header, the denoiser
+read by diffusers' GGUF support, the other components from ``models/configs/<family>``.
+"""
+
+import shutil
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from support.gguf_files import write_flux_gguf, write_gguf, write_sd3_gguf
+from support.running import run
+
+from qpyt_gradio.errors import ModelUnavailable
+from qpyt_gradio.models.loading import load_pipeline
+from qpyt_gradio.settings import Settings
+from qpyt_gradio.workspace import Workspace
+
+WRITERS = {"flux": write_flux_gguf, "sd3": write_sd3_gguf}
+
+
+@pytest.fixture()
+def models_dir(tmp_path, demo_models):
+    folder = tmp_path / "models"
+    for family, write in WRITERS.items():
+        location = demo_models[f"demo-{family}"].location
+        shutil.copytree(location, folder / "configs" / family)
+        write(location, folder / f"tiny-{family}-Q8_0.gguf")
+    return folder
+
+
+@pytest.fixture()
+def workspace(models_dir, tmp_path, cache_dir):
+    settings = Settings(demo=True, models_dir=models_dir, cache_dir=cache_dir, outputs_dir=tmp_path / "outputs")
+    return Workspace.from_settings(settings)
+
+
+def image(workspace, name):
+    result = run(
+        workspace, "generate", prompt="a tower", model=name, width=64, height=64, steps=2, guidance=3.0, seed=3
+    )
+    return np.asarray(Image.open(result.paths[0])).astype(np.float32)
+
+
+def test_detection_reads_family_quant_type_and_size(workspace, models_dir):
+    for family in WRITERS:
+        name = f"tiny-{family}-Q8_0.gguf"
+        spec = workspace.catalog.get(name)
+        assert (spec.source, spec.family, spec.quant) == ("file", family, "Q8_0")
+        assert spec.size == (models_dir / name).stat().st_size
+        assert spec.config_source == str(models_dir / "configs" / family)
+        assert f"(file, GGUF Q8_0, {spec.size / 1e6:.1f} MB)" in spec.label
+    assert workspace.catalog.get("tiny-flux-Q8_0.gguf").variant == "dev"
+
+
+def test_the_loaded_denoiser_keeps_its_quantized_weights(workspace):
+    pipeline = load_pipeline(workspace.catalog.get("tiny-flux-Q8_0.gguf"), torch.float32)
+    kinds = {getattr(parameter, "quant_type", None) for parameter in pipeline.transformer.parameters()}
+    assert {kind.name for kind in kinds if kind is not None} == {"Q8_0"}
+
+
+@pytest.mark.parametrize("family", list(WRITERS))
+def test_q8_gguf_generates_close_to_the_unquantized_model(workspace, family):
+    quantized = image(workspace, f"tiny-{family}-Q8_0.gguf")
+    reference = image(workspace, f"demo-{family}")
+    error = np.abs(quantized - reference).mean()
+    print(f"{family} Q8_0 vs fp32: mean abs error {error:.3f} / 255")
+    assert 0 < error < 2.0
+
+
+def test_a_truncated_gguf_is_refused_and_the_app_keeps_serving(workspace, models_dir):
+    whole = (models_dir / "tiny-sd3-Q8_0.gguf").read_bytes()
+    (models_dir / "cut.gguf").write_bytes(whole[: len(whole) // 2])
+    (models_dir / "header-cut.gguf").write_bytes(whole[:100])
+    (models_dir / "text.gguf").write_bytes(b"not a model at all")
+    workspace.catalog.refresh()
+    with pytest.raises(ModelUnavailable, match=r"cut\.gguf is (damaged or )?truncated.*Download it again"):
+        image(workspace, "cut.gguf")
+    with pytest.raises(ModelUnavailable, match=r"header-cut\.gguf is damaged or truncated"):
+        image(workspace, "header-cut.gguf")
+    with pytest.raises(ModelUnavailable, match=r"text\.gguf is not a GGUF file"):
+        image(workspace, "text.gguf")
+    assert image(workspace, "tiny-sd3-Q8_0.gguf").shape == (64, 64, 3)
+
+
+def test_a_gguf_of_an_unknown_architecture_is_refused(workspace, models_dir):
+    write_gguf({"blk.0.attn_q.weight": torch.randn(64, 64)}, "llama", "Q8_0", models_dir / "llm.gguf")
+    workspace.catalog.refresh()
+    with pytest.raises(ModelUnavailable, match=r"llm\.gguf is a GGUF of architecture 'llama'.*FLUX"):
+        image(workspace, "llm.gguf")
+
+
+def test_a_quant_type_diffusers_cannot_dequantize_is_refused(workspace, models_dir):
+    tensors = {"double_blocks.0.img_attn.norm.key_norm.scale": torch.ones(16), "w.weight": torch.randn(4, 256)}
+    write_gguf(tensors, "flux", "TQ2_0", models_dir / "ternary.gguf")
+    workspace.catalog.refresh()
+    with pytest.raises(ModelUnavailable, match=r"ternary\.gguf holds weights quantized as TQ2_0.*cannot dequantize"):
+        image(workspace, "ternary.gguf")
