@@ -47,6 +47,9 @@ from qpyt_gradio.models.memory import (
 from qpyt_gradio.models.ram_cache import RamCache, expected_bytes
 
 PipelineLoader = Callable[[ModelSpec, torch.dtype], Any]
+CACHEABLE = (Strategy.CPU, Strategy.GPU, Strategy.MODEL_OFFLOAD)
+"""Strategies whose pipelines come back whole to the CPU once their hooks are off; the layer-by-layer offloads
+(group, sequential) are released completely."""
 
 
 @dataclass(frozen=True)
@@ -202,7 +205,8 @@ class Registry:
             return
         base = resident.pipelines["txt2img"]
         size = sum(module_bytes(module) for module in _modules(base))
-        if not self.ram_cache.fits(size, in_ram=resident.decision.strategy is Strategy.CPU):
+        strategy = resident.decision.strategy
+        if strategy not in CACHEABLE or not self.ram_cache.fits(size, in_ram=strategy is Strategy.CPU):
             del base
             self.release_image_pipeline()
             return
@@ -211,9 +215,8 @@ class Registry:
         _dismantle(resident)
         base.to("cpu")
         self.ram_cache.keep(resident.spec, base, size)
-        moved = resident.decision.strategy is not Strategy.CPU
         del base, resident
-        if moved:  # the weights left the GPU: give its memory back (on the CPU they stay where they were)
+        if strategy is not Strategy.CPU:  # the weights left the GPU: its memory goes back (on the CPU they stayed)
             free_memory()
 
     def _apply_loras(self, resident: _Resident, loras: Sequence[AdapterUse]) -> None:
