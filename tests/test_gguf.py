@@ -16,9 +16,11 @@ from support.running import run
 from qpyt_gradio.errors import ModelUnavailable
 from qpyt_gradio.models.loading import load_pipeline
 from qpyt_gradio.settings import Settings
+from qpyt_gradio.ui.sidebar import memory_panel
 from qpyt_gradio.workspace import Workspace
 
 WRITERS = {"flux": write_flux_gguf, "sd3": write_sd3_gguf}
+UNQUANTIZED = {"flux": "vae, text_encoder, text_encoder_2", "sd3": "vae, text_encoder, text_encoder_2, text_encoder_3"}
 
 
 @pytest.fixture()
@@ -64,7 +66,10 @@ def test_the_loaded_denoiser_keeps_its_quantized_weights(workspace):
 @pytest.mark.parametrize("family", list(WRITERS))
 def test_q8_gguf_generates_close_to_the_unquantized_model(workspace, family):
     quantized = image(workspace, f"tiny-{family}-Q8_0.gguf")
+    shown = memory_panel(workspace)[0][0][0]  # the memory panel's first row: how each component is stored
+    assert shown == f"tiny-{family}-Q8_0.gguf (image pipeline, {UNQUANTIZED[family]} float32; transformer GGUF Q8_0)"
     reference = image(workspace, f"demo-{family}")
+    assert memory_panel(workspace)[0][0][0] == f"demo-{family} (image pipeline, float32)"
     error = np.abs(quantized - reference).mean()
     print(f"{family} Q8_0 vs fp32: mean abs error {error:.3f} / 255")
     assert 0 < error < 2.0

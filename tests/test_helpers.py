@@ -267,4 +267,4 @@ def test_the_memory_panel_shows_helpers_as_they_come_and_go(workspace, picture):
     ]
     assert all(row[2].endswith("KB") or row[2].endswith("MB") for row in rows) and "CPU" in line
     run(workspace, "generate", prompt="a cat", model="demo-sd3", width=64, height=64, steps=1, seed=1)
-    assert [row[0] for row in memory_panel(workspace)[0]] == ["demo-sd3 (image pipeline)"]
+    assert [row[0] for row in memory_panel(workspace)[0]] == ["demo-sd3 (image pipeline, float32)"]

@@ -11,12 +11,14 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
+from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
 
 import torch
 
 GIB = 1024**3
+UNQUANTIZED = ("F32", "F16", "BF16")
 
 
 class Strategy(StrEnum):
@@ -160,6 +162,18 @@ def module_bytes(module: torch.nn.Module) -> int:
             seen.add(key)
             total += tensor.numel() * tensor.element_size()
     return total
+
+
+def module_precision(module: torch.nn.Module) -> str:
+    """How a module's weights are stored: the quant type of quantized (GGUF) weights, else the dtype most of
+    its parameters have ("float32", "bfloat16"...)."""
+    kinds: Counter[str] = Counter()
+    for parameter in module.parameters():
+        quant = getattr(parameter, "quant_type", None)
+        kind = f"GGUF {quant.name}" if quant is not None and quant.name not in UNQUANTIZED else str(parameter.dtype)
+        kinds[kind.removeprefix("torch.")] += parameter.numel()
+    quantized = [kind for kind in kinds if kind.startswith("GGUF")]
+    return quantized[0] if quantized else (kinds.most_common(1)[0][0] if kinds else "none")
 
 
 def module_device(module: torch.nn.Module) -> str:

@@ -42,6 +42,7 @@ from qpyt_gradio.models.memory import (
     helper_device,
     module_bytes,
     module_device,
+    module_precision,
     probe_device,
 )
 from qpyt_gradio.models.ram_cache import RamCache, expected_bytes
@@ -71,6 +72,7 @@ class ResidentModel:
     role: str
     placement: str
     bytes: int
+    precision: str = ""
 
 
 @dataclass
@@ -339,7 +341,7 @@ class Registry:
                 devices = sorted({module_device(module) for module in _modules(base)})
                 placement = strategy if devices == [strategy] else f"{strategy} · {', '.join(devices)}"
                 size = sum(module_bytes(module) for module in _modules(base))
-                rows.append(ResidentModel(resident.spec.name, "image pipeline", placement, size))
+                rows.append(ResidentModel(resident.spec.name, "image pipeline", placement, size, precisions(base)))
                 rows += [ResidentModel(name, "LoRA", state, size) for name, state, size in resident.adapters.report()]
         if self.ram_cache is not None:
             rows += [ResidentModel(item.name, "RAM cache", "cpu", item.bytes) for item in self.ram_cache.report()]
@@ -365,6 +367,18 @@ def _dismantle(resident: _Resident) -> None:
             pipeline.remove_all_hooks()
     resident.pipelines.clear()
     resident.attachments.clear()
+
+
+def precisions(pipeline: Any) -> str:
+    """How the pipeline's components store their weights, alike ones together: "transformer GGUF Q8_0;
+    text_encoder, text_encoder_2, vae bfloat16", or one word when all agree."""
+    groups: dict[str, list[str]] = {}
+    for name, component in (getattr(pipeline, "components", {}) or {}).items():
+        if isinstance(component, torch.nn.Module):
+            groups.setdefault(module_precision(component), []).append(name)
+    if len(groups) == 1:
+        return next(iter(groups))
+    return "; ".join(f"{', '.join(names)} {precision}" for precision, names in groups.items())
 
 
 def _modules(pipeline: Any) -> list[torch.nn.Module]:

@@ -45,7 +45,10 @@ def memory_panel(workspace: Workspace) -> tuple[list[list[str]], str]:
     registry = workspace.registry_if_created()
     if registry is None:
         return [], "Nothing loaded yet; the device is probed at the first generation."
-    rows = [[f"{row.name} ({row.role})", row.placement, size_text(row.bytes)] for row in registry.report()]
+    rows = [
+        [f"{row.name} ({', '.join(filter(None, (row.role, row.precision)))})", row.placement, size_text(row.bytes)]
+        for row in registry.report()
+    ]
     device = registry.device
     line = f"**{device.name}**"
     if device.kind == "cuda":
