@@ -13,14 +13,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from qpyt_gradio.engines import MAX_SIDE, MIN_SIDE
+from qpyt_gradio.engines import GIB, MAX_SIDE, MIN_SIDE
 
 LORA_FUSING = ("fused", "unfused")
 MEMORY_STRATEGIES = ("auto", "gpu", "model_offload", "group_offload", "sequential_offload", "cpu")
 TRUE_WORDS = {"1", "true", "yes", "on"}
 PRESETS_DIR = Path(__file__).resolve().parent.parent / "presets"
 STYLES_DIR = Path(__file__).resolve().parent.parent / "styles"
-GIB = 1024**3
 RAM_CACHE_SHARE = 0.5
 """By default the RAM cache may keep released models up to half of the RAM available at start."""
 SHARED_JOB_SECONDS = 300.0

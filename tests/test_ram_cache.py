@@ -8,8 +8,9 @@ import pytest
 from PIL import Image
 from support.running import run
 
+from qpyt_gradio.engines import GIB
 from qpyt_gradio.models.ram_cache import RamCache
-from qpyt_gradio.settings import GIB, SettingsError, load_settings, total_ram_bytes
+from qpyt_gradio.settings import SettingsError, load_settings, total_ram_bytes
 from qpyt_gradio.workspace import Workspace
 
 PLENTY = 10**15

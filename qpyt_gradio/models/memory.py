@@ -17,8 +17,8 @@ from enum import StrEnum
 
 import torch
 
-GIB = 1024**3
-UNQUANTIZED = ("F32", "F16", "BF16")
+from qpyt_gradio.engines import GIB
+from qpyt_gradio.models.gguf_file import UNQUANTIZED
 
 
 class Strategy(StrEnum):

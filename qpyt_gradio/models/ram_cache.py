@@ -17,9 +17,10 @@ from typing import Any
 
 import psutil
 
+from qpyt_gradio.engines import GIB
 from qpyt_gradio.models.catalog import ModelSpec
 
-RESERVE_BYTES = 1024**3
+RESERVE_BYTES = GIB
 """RAM left free for everything else when the cache decides what it may keep."""
 
 

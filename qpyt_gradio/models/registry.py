@@ -206,7 +206,7 @@ class Registry:
             self.release_image_pipeline()
             return
         base = resident.pipelines["txt2img"]
-        size = sum(module_bytes(module) for module in _modules(base))
+        size = _weight_bytes(base)
         strategy = resident.decision.strategy
         if strategy not in CACHEABLE or not self.ram_cache.fits(size, in_ram=strategy is Strategy.CPU):
             del base
@@ -340,7 +340,7 @@ class Registry:
                 strategy = resident.decision.strategy.value
                 devices = sorted({module_device(module) for module in _modules(base)})
                 placement = strategy if devices == [strategy] else f"{strategy} · {', '.join(devices)}"
-                size = sum(module_bytes(module) for module in _modules(base))
+                size = _weight_bytes(base)
                 rows.append(ResidentModel(resident.spec.name, "image pipeline", placement, size, precisions(base)))
                 rows += [ResidentModel(name, "LoRA", state, size) for name, state, size in resident.adapters.report()]
         if self.ram_cache is not None:
@@ -379,6 +379,10 @@ def precisions(pipeline: Any) -> str:
     if len(groups) == 1:
         return next(iter(groups))
     return "; ".join(f"{', '.join(names)} {precision}" for precision, names in groups.items())
+
+
+def _weight_bytes(pipeline: Any) -> int:
+    return sum(module_bytes(module) for module in _modules(pipeline))
 
 
 def _modules(pipeline: Any) -> list[torch.nn.Module]:
