@@ -1,13 +1,14 @@
 """GPU benchmark: full-size SDXL, FLUX.1-dev and SD 3.5 Large with random bf16 weights.
 
 For each engine: sampling speed (it/s) of a bare diffusers call with the whole pipeline on the
-GPU, then the app's generate path under each memory strategy, with its peak VRAM and its speed
-relative to bare diffusers; then, with the whole pipeline on the GPU, the peak VRAM of one
+GPU, then the app's generate path under each memory strategy (``auto``: the planner's choice; ``fp8_storage``:
+model offload with the denoiser stored in FP8), with its peak VRAM, the planner's predicted peak ÷ the measured
+one, and its speed relative to bare diffusers; then, with the whole pipeline on the GPU, the peak VRAM of one
 job at several sizes and batch sizes next to the weights' own memory (what a memory planner has
 to predict). Stops starting new runs when the time budget is spent, so it ends within the budget
 plus one run (default 420 s: under 8 minutes on an H100).
 
-    python bench/gpu.py [--families sdxl,flux,sd3] [--strategies gpu,model_offload,group_offload,sequential_offload]
+    python bench/gpu.py [--families sdxl,flux,sd3] [--strategies auto,gpu,model_offload,fp8_storage,group_offload]
                         [--peak-sizes 512,768,1024] [--peak-batches 1,2]
     python bench/gpu.py --dry-run     # CPU, tiny models: checks the harness on any machine
 """
@@ -129,7 +130,9 @@ def peak_row(family: str, pipeline, prepared) -> str:
 
 def app_rate(
     family: str, strategy: str, params: GenerateRequest, device: str, dry_run: bool
-) -> tuple[float, float | None]:
+) -> tuple[float, float | None, str]:
+    """The app's speed and peak VRAM under ``strategy``, and the strategy the planner placed it with, with its
+    predicted peak ÷ the measured one."""
     spec = ModelSpec(f"bench-{family}", "folder", "-", family, VARIANTS[family])
     built = {"pipeline": build(family, device, dry_run).to("cpu")}
 
@@ -145,17 +148,21 @@ def app_rate(
     clock = StepClock()
     run_brick(workspace, Job(reporter=clock), GENERATE, params)
     peak = peak_vram_gib()
+    plan = registry.image_plan()
+    placed = f"{plan.strategy}" if plan is not None and plan.strategy is not None else "-"
+    if plan is not None and peak:
+        placed += f", predicted ÷ measured {plan.predicted_bytes / 1024**3 / peak:.2f}"
     registry.unload_all()
     del registry
     gc.collect()
     free_memory()
-    return clock.rate(), peak
+    return clock.rate(), peak, placed
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--families", default="sdxl,flux,sd3")
-    parser.add_argument("--strategies", default="gpu,model_offload,group_offload,sequential_offload")
+    parser.add_argument("--strategies", default="auto,gpu,model_offload,fp8_storage,group_offload,sequential_offload")
     parser.add_argument("--size", type=int, default=1024)
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--peak-sizes", default="512,768,1024", help="sizes of the peak-memory table")
@@ -200,8 +207,9 @@ def main() -> None:
             if time.monotonic() - start > arguments.budget:
                 print(f"{family:6s} {strategy:20s} skipped: time budget spent")
                 continue
-            rate, peak = app_rate(family, strategy, params, device, arguments.dry_run)
-            print(f"{family:6s} {'app, ' + strategy:20s} {rate:8.3f} {rate / bare:8.3f} {_gib(peak):>10s}", flush=True)
+            rate, peak, placed = app_rate(family, strategy, params, device, arguments.dry_run)
+            row = f"{family:6s} {'app, ' + strategy:20s} {rate:8.3f} {rate / bare:8.3f} {_gib(peak):>10s}  {placed}"
+            print(row, flush=True)
     print(f"\n{'engine':6s} {'job':>10s}  {'weights':>10s} {'peak':>10s} {'working':>10s}")
     print("\n".join(peak_table))
     print(f"total {time.monotonic() - start:.0f} s")

@@ -53,7 +53,6 @@ class Engine:
     size_multiple: int
     negative_prompt: bool
     latent_layout: LatentLayout
-    working_memory_bytes: int
     prompt_style: PromptStyle
     guidance_note: str = ""
 
@@ -125,7 +124,6 @@ SDXL = Engine(
     size_multiple=8,
     negative_prompt=True,
     latent_layout="spatial",
-    working_memory_bytes=3 * GIB,
     prompt_style="tags",
     guidance_note="Classifier-free guidance; at 1 or below the negative prompt has no effect.",
 )
@@ -167,7 +165,6 @@ FLUX = Engine(
     size_multiple=16,
     negative_prompt=False,
     latent_layout="packed_2x2",
-    working_memory_bytes=4 * GIB,
     prompt_style="sentences",
     guidance_note="Distilled guidance (dev); schnell ignores it. FLUX.1 takes no negative prompt.",
 )
@@ -220,7 +217,6 @@ SD3 = Engine(
     size_multiple=16,
     negative_prompt=True,
     latent_layout="spatial",
-    working_memory_bytes=3 * GIB,
     prompt_style="sentences",
     guidance_note="Classifier-free guidance; Turbo runs at 0, where the negative prompt has no effect.",
 )

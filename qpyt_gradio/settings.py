@@ -16,7 +16,8 @@ from pathlib import Path
 from qpyt_gradio.engines import GIB, MAX_SIDE, MIN_SIDE
 
 LORA_FUSING = ("fused", "unfused")
-MEMORY_STRATEGIES = ("auto", "gpu", "model_offload", "group_offload", "sequential_offload", "cpu")
+QUANTIZE_MODES = ("none", "nf4", "int8")
+MEMORY_STRATEGIES = ("auto", "gpu", "model_offload", "fp8_storage", "group_offload", "sequential_offload", "cpu")
 TRUE_WORDS = {"1", "true", "yes", "on"}
 PRESETS_DIR = Path(__file__).resolve().parent.parent / "presets"
 STYLES_DIR = Path(__file__).resolve().parent.parent / "styles"
@@ -54,6 +55,7 @@ class Settings:
     cache_dir: Path = Path.home() / ".cache" / "qpyt-ui"
     memory: str = "auto"
     lora_fusing: str = "fused"
+    quantize: str = "none"
     max_side: int = MAX_SIDE
     live_preview: bool = True
     caption_model: str | None = None
@@ -132,6 +134,8 @@ class Settings:
             raise SettingsError(
                 f"memory strategy {self.memory!r} is unknown; use one of {', '.join(MEMORY_STRATEGIES)}"
             )
+        if self.quantize not in QUANTIZE_MODES:
+            raise SettingsError(f"--quantize {self.quantize!r} is unknown; use one of {', '.join(QUANTIZE_MODES)}")
         if self.lora_fusing not in LORA_FUSING:
             raise SettingsError(f"LoRA fusing {self.lora_fusing!r} is unknown; use one of {', '.join(LORA_FUSING)}")
         for name, value in (("--max-job-seconds", self.max_job_seconds), ("--max-cost", self.max_cost)):
@@ -192,6 +196,12 @@ def _argument_parser(defaults: Settings) -> argparse.ArgumentParser:
     )
     parser.add_argument("--cache-dir", type=Path, default=defaults.cache_dir, help="demo models and other caches")
     parser.add_argument("--memory", choices=MEMORY_STRATEGIES, default=defaults.memory, help="memory strategy")
+    parser.add_argument(
+        "--quantize",
+        choices=QUANTIZE_MODES,
+        default=defaults.quantize,
+        help="load the denoiser and T5 encoder of hub models and folders in NF4 or int8 (bitsandbytes, NVIDIA GPUs)",
+    )
     parser.add_argument(
         "--lora-fusing",
         choices=LORA_FUSING,
@@ -273,6 +283,7 @@ def _from_environment(environ: Mapping[str, str]) -> tuple[Settings, str | None]
         cache_dir=Path(environ.get("QPYT_CACHE_DIR") or base.cache_dir),
         memory=environ.get("QPYT_MEMORY") or base.memory,
         lora_fusing=environ.get("QPYT_LORA_FUSING") or base.lora_fusing,
+        quantize=environ.get("QPYT_QUANTIZE") or base.quantize,
         max_side=max_side,
         live_preview=flag("QPYT_LIVE_PREVIEW", base.live_preview),
         caption_model=environ.get("QPYT_CAPTION_MODEL") or None,

@@ -8,6 +8,8 @@ choices travel in each :class:`~qpyt_gradio.bricks.contract.Job`.
 from __future__ import annotations
 
 import contextlib
+import functools
+import logging
 import threading
 import weakref
 from collections import defaultdict
@@ -23,6 +25,8 @@ from qpyt_gradio.lane import FairLane
 from qpyt_gradio.models.catalog import Catalog, ModelSpec, NotListed, hub_spec
 from qpyt_gradio.models.first_choice import PREFERRED, gpu_memory_bytes, machine_kind
 from qpyt_gradio.settings import Settings
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from qpyt_gradio.history.index import HistoryIndex
@@ -193,15 +197,20 @@ class Workspace:
         with self._registry_lock:
             if self._registry is None:
                 from qpyt_gradio.helpers.models import register_helpers
+                from qpyt_gradio.models.bitsandbytes_option import unavailable_reason
                 from qpyt_gradio.models.loading import load_pipeline
                 from qpyt_gradio.models.ram_cache import RamCache, available_ram
                 from qpyt_gradio.models.registry import Registry
 
                 budget = self.settings.ram_cache_bytes(available_ram())
+                quantize = self.settings.quantize
+                if quantize != "none" and (why := unavailable_reason()) is not None:
+                    log.warning("--quantize %s is not used: %s", quantize, why)
+                    quantize = "none"
                 registry = Registry(
                     self.catalog,
                     self.settings.memory,
-                    loader=with_demo_models(load_pipeline),
+                    loader=with_demo_models(functools.partial(load_pipeline, quantize=quantize)),
                     lora_fusing=self.settings.lora_fusing,
                     ram_cache=RamCache(budget) if budget > 0 else None,
                 )

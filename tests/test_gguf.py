@@ -15,6 +15,9 @@ from support.running import run
 
 from qpyt_gradio.errors import ModelUnavailable
 from qpyt_gradio.models.loading import load_pipeline
+from qpyt_gradio.models.memory import Strategy
+from qpyt_gradio.models.planner import strategies
+from qpyt_gradio.models.shapes import describe
 from qpyt_gradio.settings import Settings
 from qpyt_gradio.ui.sidebar import memory_panel
 from qpyt_gradio.workspace import Workspace
@@ -61,6 +64,9 @@ def test_the_loaded_denoiser_keeps_its_quantized_weights(workspace):
     pipeline = load_pipeline(workspace.catalog.get("tiny-flux-Q8_0.gguf"), torch.float32)
     kinds = {getattr(parameter, "quant_type", None) for parameter in pipeline.transformer.parameters()}
     assert {kind.name for kind in kinds if kind is not None} == {"Q8_0"}
+    shape = describe(pipeline, workspace.catalog.get("tiny-flux-Q8_0.gguf").engine, "tiny")
+    assert shape.fp8_denoiser_bytes == 0, "a quantized denoiser is not offered FP8 storage"
+    assert Strategy.FP8_STORAGE not in strategies("cuda", shape)
 
 
 @pytest.mark.parametrize("family", list(WRITERS))

@@ -15,6 +15,7 @@ from safetensors import SafetensorError
 
 from qpyt_gradio.engines import Task
 from qpyt_gradio.errors import ModelUnavailable
+from qpyt_gradio.models.bitsandbytes_option import quantization_config
 from qpyt_gradio.models.catalog import ModelSpec
 from qpyt_gradio.models.detect import detect_checkpoint
 from qpyt_gradio.models.hub import hub_errors
@@ -27,19 +28,23 @@ def pipeline_class(spec: ModelSpec, task: Task) -> type[diffusers.DiffusionPipel
     return getattr(diffusers, spec.engine.pipelines[task])
 
 
-def load_pipeline(spec: ModelSpec, dtype: torch.dtype) -> diffusers.DiffusionPipeline:
-    """Load the txt2img pipeline of ``spec`` on the CPU in ``dtype``; the registry places it afterwards."""
+def load_pipeline(spec: ModelSpec, dtype: torch.dtype, quantize: str = "none") -> diffusers.DiffusionPipeline:
+    """Load the txt2img pipeline of ``spec`` on the CPU in ``dtype``; the registry places it afterwards.
+    ``quantize`` ("nf4", "int8") loads a hub model's or a folder's denoiser and T5 encoder with bitsandbytes."""
     cls = pipeline_class(spec, "txt2img")
     if spec.source != "hub" and not Path(spec.location).exists():
         raise ModelUnavailable(f"{spec.name} is no longer in the models folder: put it back or press Rescan.")
+    quantized = {"quantization_config": config} if (config := quantization_config(spec, quantize, dtype)) else {}
     try:
         if spec.source == "hub":
             with hub_errors(spec.location):
                 pipeline = cls.from_pretrained(
-                    spec.location, dtype=dtype, use_safetensors=True, variant=spec.weights_variant
+                    spec.location, dtype=dtype, use_safetensors=True, variant=spec.weights_variant, **quantized
                 )
         elif spec.source == "folder":
-            pipeline = cls.from_pretrained(spec.location, dtype=dtype, use_safetensors=True, local_files_only=True)
+            pipeline = cls.from_pretrained(
+                spec.location, dtype=dtype, use_safetensors=True, local_files_only=True, **quantized
+            )
         else:
             pipeline = _load_single_file(cls, spec, dtype)
     except ModelUnavailable:

@@ -1,9 +1,7 @@
 """Devices, memory strategies and freeing memory.
 
-One dispatcher, :func:`choose_strategy`, decides how a pipeline is placed from a plain
-description of the device and of the model's size, so the decision can be tested for any
-GPU on a machine that has none. :func:`apply_strategy` carries it out; nothing else in the
-app moves models between devices.
+The planner (:mod:`qpyt_gradio.models.planner`) decides how a pipeline is placed for a job;
+:func:`apply_strategy` carries the plan out; nothing else in the app moves models between devices.
 """
 
 from __future__ import annotations
@@ -14,11 +12,15 @@ import gc
 from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from qpyt_gradio.engines import GIB
 from qpyt_gradio.models.gguf_file import UNQUANTIZED
+
+if TYPE_CHECKING:
+    from qpyt_gradio.models.planner import Plan
 
 
 class Strategy(StrEnum):
@@ -26,6 +28,8 @@ class Strategy(StrEnum):
 
     GPU = "gpu"
     MODEL_OFFLOAD = "model_offload"
+    FP8_STORAGE = "fp8_storage"
+    """Model offload with the denoiser's layers stored in FP8 and computed in the pipeline's dtype."""
     GROUP_OFFLOAD = "group_offload"
     SEQUENTIAL_OFFLOAD = "sequential_offload"
     CPU = "cpu"
@@ -49,21 +53,6 @@ class DeviceInfo:
         return torch.device("cuda" if self.kind == "cuda" else self.kind)
 
 
-@dataclass(frozen=True)
-class Footprint:
-    """How many bytes a pipeline's weights take, in all and in its largest component."""
-
-    total_bytes: int
-    largest_component_bytes: int
-
-
-@dataclass(frozen=True)
-class Decision:
-    strategy: Strategy
-    reason: str
-    vae_tiling: bool = False
-
-
 def probe_device() -> DeviceInfo:
     """The best accelerator present: CUDA, then Apple MPS, else the CPU."""
     if torch.cuda.is_available():
@@ -72,43 +61,6 @@ def probe_device() -> DeviceInfo:
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
         return DeviceInfo("mps", "Apple MPS", 0, 0)
     return DeviceInfo("cpu", "CPU")
-
-
-def _gib(value: int) -> str:
-    return f"{value / GIB:.1f} GB"
-
-
-def choose_strategy(device: DeviceInfo, footprint: Footprint, working_bytes: int, requested: str = "auto") -> Decision:
-    """Pick a strategy for a pipeline of ``footprint`` on ``device``.
-
-    ``working_bytes`` is what sampling needs besides the weights (activations, VAE decode).
-    With ``requested`` other than "auto" the user's choice is kept when the device allows it.
-    """
-    if not device.has_accelerator:
-        note = "" if requested in ("auto", "cpu") else f" ({requested} needs a GPU)"
-        return Decision(Strategy.CPU, f"No GPU found: running on the CPU{note}.")
-    if device.kind == "mps":
-        return Decision(Strategy.GPU, "Apple MPS shares memory with the CPU: whole pipeline on MPS.")
-    if requested not in ("auto", ""):
-        strategy = Strategy(requested)
-        tiling = strategy in (Strategy.SEQUENTIAL_OFFLOAD, Strategy.GROUP_OFFLOAD)
-        return Decision(strategy, f"{strategy.value} chosen in settings.", vae_tiling=tiling)
-    vram = device.free_bytes
-    if footprint.total_bytes + working_bytes <= vram:
-        return Decision(
-            Strategy.GPU, f"Whole pipeline on GPU: {_gib(footprint.total_bytes)} fits in {_gib(vram)} free."
-        )
-    if footprint.largest_component_bytes + working_bytes <= vram:
-        return Decision(
-            Strategy.MODEL_OFFLOAD,
-            f"Model offload: {_gib(footprint.total_bytes)} does not fit in {_gib(vram)}; one component at a time does.",
-        )
-    return Decision(
-        Strategy.GROUP_OFFLOAD if device.kind == "cuda" else Strategy.SEQUENTIAL_OFFLOAD,
-        f"Low VRAM ({_gib(vram)}): the largest component ({_gib(footprint.largest_component_bytes)}) is streamed "
-        "layer by layer; VAE tiling on.",
-        vae_tiling=True,
-    )
 
 
 HELPER_HEADROOM_BYTES = GIB
@@ -123,22 +75,37 @@ def helper_device(device: DeviceInfo, weight_bytes: int) -> torch.device | None:
     return device.torch_device
 
 
-def apply_strategy(pipeline: object, decision: Decision, device: DeviceInfo) -> None:
-    """Place ``pipeline`` as ``decision`` says. Offload calls are only made with an accelerator present."""
-    strategy = decision.strategy
+def apply_strategy(pipeline: Any, plan: Plan, device: DeviceInfo) -> None:
+    """Place ``pipeline`` as ``plan`` says. Offload calls are only made with an accelerator present."""
+    strategy = plan.strategy
+    if strategy is Strategy.FP8_STORAGE:
+        store_denoiser_in_fp8(pipeline)
     if strategy is Strategy.CPU:
         pipeline.to("cpu")
     elif strategy is Strategy.GPU:
         pipeline.to(device.torch_device)
-    elif strategy is Strategy.MODEL_OFFLOAD:
+    elif strategy in (Strategy.MODEL_OFFLOAD, Strategy.FP8_STORAGE):
         pipeline.enable_model_cpu_offload(device=device.torch_device)
     elif strategy is Strategy.SEQUENTIAL_OFFLOAD:
         pipeline.enable_sequential_cpu_offload(device=device.torch_device)
     elif strategy is Strategy.GROUP_OFFLOAD:
         pipeline.enable_group_offload(onload_device=device.torch_device, offload_type="leaf_level", use_stream=True)
     vae = getattr(pipeline, "vae", None)
-    if decision.vae_tiling and vae is not None:
+    if plan.vae_tiling and vae is not None:
         vae.enable_tiling()
+
+
+def store_denoiser_in_fp8(pipeline: Any) -> None:
+    """Keep the denoiser's layers in FP8 (e4m3) between uses, cast to its dtype layer by layer as it runs.
+    Lossy and one-way: a pipeline placed so is released completely afterwards, never cached."""
+    denoiser = denoiser_of(pipeline)
+    denoiser.enable_layerwise_casting(storage_dtype=torch.float8_e4m3fn, compute_dtype=denoiser.dtype)
+
+
+def denoiser_of(pipeline: Any) -> torch.nn.Module:
+    """The pipeline's denoising network: its transformer (FLUX.1, SD 3.5) or UNet (SDXL)."""
+    transformer = getattr(pipeline, "transformer", None)
+    return transformer if transformer is not None else pipeline.unet
 
 
 def dtype_for(device: DeviceInfo, requested: str = "auto") -> torch.dtype:

@@ -12,7 +12,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import psutil
@@ -93,22 +92,3 @@ class RamCache:
 
     def _used(self) -> int:
         return sum(size for _spec, _pipeline, size in self._entries.values())
-
-
-def expected_bytes(spec: ModelSpec, element_size: int) -> int | None:
-    """About how much RAM ``spec`` takes once loaded with weights of ``element_size`` bytes: its files on disk
-    (a folder, a single file, or a hub model's downloaded files), scaled from the half precision they are
-    usually stored in; None when they are not on this machine yet."""
-    if spec.source == "hub":
-        from huggingface_hub import constants
-
-        folder = Path(constants.HF_HUB_CACHE) / f"models--{spec.location.replace('/', '--')}" / "blobs"
-    else:
-        folder = Path(spec.location)
-    if folder.is_file():
-        stored = folder.stat().st_size
-    elif folder.is_dir():
-        stored = sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
-    else:
-        return None
-    return stored * max(1, element_size // 2)

@@ -6,6 +6,10 @@
   RAM, within its budget, as its base model, and switching back to it reads no file.
 * Asking twice for the same model loads it once; img2img / inpaint variants are derived
   with ``from_pipe`` and share its weights.
+* Each job is planned (:mod:`qpyt_gradio.models.planner`): its peak memory is predicted from
+  the model, the size and the number of images, and the fastest strategy that fits places the
+  pipeline (placed again when a job needs another); a job that cannot fit is refused before
+  the model is read when its files tell, else before it runs.
 * Helpers (captioning, translation, prompt enhancement, background removal...) are loaded
   lazily and released before any image pipeline runs; memory is freed at each shift.
 * LoRAs are adapters of the resident pipeline (see :mod:`qpyt_gradio.models.adapters`): loaded
@@ -26,17 +30,15 @@ from typing import Any
 import torch
 
 from qpyt_gradio.engines import Task
+from qpyt_gradio.errors import InvalidInput
 from qpyt_gradio.loras.selection import AdapterUse
 from qpyt_gradio.models.adapters import Adapters
 from qpyt_gradio.models.catalog import Catalog, ModelSpec
 from qpyt_gradio.models.loading import derive_pipeline, load_pipeline
 from qpyt_gradio.models.memory import (
-    Decision,
     DeviceInfo,
-    Footprint,
     Strategy,
     apply_strategy,
-    choose_strategy,
     dtype_for,
     free_memory,
     helper_device,
@@ -45,12 +47,15 @@ from qpyt_gradio.models.memory import (
     module_precision,
     probe_device,
 )
-from qpyt_gradio.models.ram_cache import RamCache, expected_bytes
+from qpyt_gradio.models.planner import JobShape, Machine, ModelShape, Plan, plan
+from qpyt_gradio.models.ram_cache import RamCache, available_ram
+from qpyt_gradio.models.shapes import describe, estimate, expected_bytes
 
 PipelineLoader = Callable[[ModelSpec, torch.dtype], Any]
 CACHEABLE = (Strategy.CPU, Strategy.GPU, Strategy.MODEL_OFFLOAD)
 """Strategies whose pipelines come back whole to the CPU once their hooks are off; the layer-by-layer offloads
-(group, sequential) are released completely."""
+(group, sequential) and FP8 storage (lossy) are released completely."""
+DEFAULT_JOB = JobShape(1024, 1024, 1)
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,8 @@ class ResidentModel:
 @dataclass
 class _Resident:
     spec: ModelSpec
-    decision: Decision
+    shape: ModelShape
+    decision: Plan
     pipelines: dict[Task, Any]
     adapters: Adapters
     active_task: Task = "txt2img"
@@ -91,7 +97,7 @@ class ImageJob:
 
     spec: ModelSpec
     pipeline: Any
-    decision: Decision
+    decision: Plan
     _attachments: dict[str, Any]
 
     def attachment(self, key: str, build: Callable[[], Any]) -> Any:
@@ -112,6 +118,7 @@ class Registry:
         loader: PipelineLoader = load_pipeline,
         lora_fusing: str = "fused",
         ram_cache: RamCache | None = None,
+        ram: Callable[[], int] = available_ram,
     ) -> None:
         self.catalog = catalog
         self.requested_strategy = requested_strategy
@@ -119,6 +126,8 @@ class Registry:
         self._loader = loader
         self.lora_fusing = lora_fusing
         self.ram_cache = ram_cache
+        self._ram = ram
+        self.last_plan = ""
         self._lock = threading.RLock()
         self._resident: _Resident | None = None
         self._helper_specs: dict[str, HelperSpec] = {}
@@ -143,18 +152,20 @@ class Registry:
         task: Task = "txt2img",
         vae_tiling: bool = False,
         loras: Sequence[AdapterUse] = (),
+        job: JobShape = DEFAULT_JOB,
     ) -> Iterator[ImageJob]:
         """Hold the lock and yield the ready pipeline of ``model`` (a spec, or a name in the catalog) for ``task``.
 
         Helpers are released (and memory freed) first; the model is loaded only if it is not
-        already the resident one. ``vae_tiling`` decodes in tiles for this job (large images);
-        ``loras`` are the adapters active for this job (any others are removed).
+        already the resident one, and placed as the plan for ``job`` (its size and number of
+        images) says. ``vae_tiling`` decodes in tiles for this job (large images); ``loras`` are
+        the adapters active for this job (any others are removed).
         """
         spec = model if isinstance(model, ModelSpec) else self.catalog.get(model)
         with self._lock:
             self._shift("image")
             self.release_helpers()
-            resident = self._ensure_resident(spec)
+            resident = self._ensure_resident(spec, job)
             self._apply_loras(resident, loras)
             pipeline = self._pipeline_for(resident, task)
             tiled = vae_tiling and not resident.decision.vae_tiling and getattr(pipeline, "vae", None) is not None
@@ -168,25 +179,69 @@ class Registry:
                 if resident.decision.strategy is Strategy.MODEL_OFFLOAD:
                     pipeline.maybe_free_model_hooks()
 
-    def _ensure_resident(self, spec: ModelSpec) -> _Resident:
-        if self._resident is not None and self._resident.spec == spec:
-            return self._resident
-        cached = self.ram_cache.take(spec) if self.ram_cache is not None else None
-        self._retire_resident()  # after the take: the model wanted back leaves the cache before another enters
-        if cached is not None:
-            self.cache_hits[spec.name] += 1
-        pipeline = cached if cached is not None else self._loaded(spec)
-        del cached
-        decision = self._decide(spec, pipeline)
+    def _ensure_resident(self, spec: ModelSpec, job: JobShape) -> _Resident:
+        resident = self._resident
+        if resident is not None and resident.spec == spec:
+            chosen = self._plan(resident.shape, job)
+            if chosen.strategy is None:
+                raise InvalidInput(chosen.reason)  # the loaded model stays as it is for the next job
+            if chosen.strategy is resident.decision.strategy:
+                resident.decision = chosen
+                return resident
+            del resident
+            pipeline = self._take_back()  # placed again below, for this job
+        else:
+            self._refuse_early(spec, job)
+            pipeline = self.ram_cache.take(spec) if self.ram_cache is not None else None
+            self._retire_resident()  # after the take: the model wanted back leaves the cache before another enters
+            if pipeline is not None:
+                self.cache_hits[spec.name] += 1
+        if pipeline is None:
+            pipeline = self._loaded(spec)
+        shape = describe(pipeline, spec.engine, spec.name)
+        chosen = self._plan(shape, job)
+        if chosen.strategy is None:
+            del pipeline
+            free_memory()
+            raise InvalidInput(chosen.reason)
         try:
-            apply_strategy(pipeline, decision, self.device)
+            apply_strategy(pipeline, chosen, self.device)
         except Exception:
             del pipeline
             free_memory()
             raise
-        fusable = decision.strategy in (Strategy.GPU, Strategy.CPU, Strategy.MODEL_OFFLOAD)
-        self._resident = _Resident(spec, decision, {"txt2img": pipeline}, Adapters(self.lora_fusing, fusable))
+        fusable = chosen.strategy in (Strategy.GPU, Strategy.CPU, Strategy.MODEL_OFFLOAD)
+        adapters = Adapters(self.lora_fusing, fusable)
+        self._resident = _Resident(spec, shape, chosen, {"txt2img": pipeline}, adapters)
         return self._resident
+
+    def _plan(self, shape: ModelShape, job: JobShape) -> Plan:
+        chosen = plan(shape, job, self._machine(), self.requested_strategy)
+        self.last_plan = chosen.reason
+        return chosen
+
+    def _refuse_early(self, spec: ModelSpec, job: JobShape) -> None:
+        """Refuse, before reading its files, a model whose weights alone cannot fit."""
+        dtype = dtype_for(self.device, self.requested_strategy)
+        weights = estimate(spec, torch.finfo(dtype).bits // 8)
+        if weights is None:
+            return
+        early = plan(weights, job, self._machine())
+        if early.strategy is None:
+            self.last_plan = early.reason
+            raise InvalidInput(early.reason)
+
+    def _machine(self) -> Machine:
+        """The device as a plan sees it: what this process holds there (the image pipeline, the RAM cache) counts
+        as free, since the plan decides where it goes."""
+        if self.device.kind == "cuda":
+            self._device = probe_device()
+        held_on_device = torch.cuda.memory_reserved() if self.device.kind == "cuda" else 0
+        resident = self._resident
+        on_cpu = resident is not None and resident.decision.strategy is not Strategy.GPU
+        in_ram = resident.shape.total_bytes if on_cpu else 0
+        cached = self.ram_cache.used_bytes if self.ram_cache is not None else 0
+        return Machine(self.device.kind, self.device.free_bytes + held_on_device, self._ram() + in_ram + cached)
 
     def _loaded(self, spec: ModelSpec) -> Any:
         """``spec``'s pipeline read from disk, once the RAM cache made room for it."""
@@ -202,24 +257,34 @@ class Registry:
         """Release the resident pipeline for another model: into the RAM cache as its base model when the
         cache takes it, else completely."""
         resident = self._resident
-        if resident is None or self.ram_cache is None:
+        if resident is None or self.ram_cache is None or resident.decision.strategy not in CACHEABLE:
             self.release_image_pipeline()
             return
+        spec, size = resident.spec, resident.shape.total_bytes
+        if not self.ram_cache.fits(size, in_ram=resident.decision.strategy is Strategy.CPU):
+            del resident
+            self.release_image_pipeline()
+            return
+        del resident
+        self.ram_cache.keep(spec, self._take_back(), size)
+
+    def _take_back(self) -> Any | None:
+        """The resident pipeline, no longer resident, as its base model on the CPU (no LoRA, no hook) when its
+        strategy allows; else it is released completely and None comes back."""
+        resident, self._resident = self._resident, None
+        if resident is None or resident.decision.strategy not in CACHEABLE:
+            self._resident = resident
+            self.release_image_pipeline()
+            return None
         base = resident.pipelines["txt2img"]
-        size = _weight_bytes(base)
-        strategy = resident.decision.strategy
-        if strategy not in CACHEABLE or not self.ram_cache.fits(size, in_ram=strategy is Strategy.CPU):
-            del base
-            self.release_image_pipeline()
-            return
-        self._resident = None
         resident.adapters.apply(base, [], resident.spec.name)
         _dismantle(resident)
         base.to("cpu")
-        self.ram_cache.keep(resident.spec, base, size)
-        del base, resident
-        if strategy is not Strategy.CPU:  # the weights left the GPU: its memory goes back (on the CPU they stayed)
+        moved = resident.decision.strategy is not Strategy.CPU
+        del resident
+        if moved:  # the weights left the GPU: its memory goes back (on the CPU they stayed)
             free_memory()
+        return base
 
     def _apply_loras(self, resident: _Resident, loras: Sequence[AdapterUse]) -> None:
         """Attach ``loras`` to the resident pipeline; a failure leaves it placed as its strategy says
@@ -232,13 +297,6 @@ class Registry:
                 apply_strategy(base, resident.decision, self.device)
                 resident.active_task = "txt2img"
             raise
-
-    def _decide(self, spec: ModelSpec, pipeline: Any) -> Decision:
-        sizes = [module_bytes(component) for component in _modules(pipeline)]
-        if self.device.kind == "cuda":
-            self._device = probe_device()
-        footprint = Footprint(sum(sizes), max(sizes, default=0))
-        return choose_strategy(self.device, footprint, spec.engine.working_memory_bytes, self.requested_strategy)
 
     def _pipeline_for(self, resident: _Resident, task: Task) -> Any:
         if task not in resident.pipelines:
@@ -267,6 +325,11 @@ class Registry:
             if requested != self.requested_strategy:
                 self.requested_strategy = requested
                 self.release_image_pipeline()
+
+    def image_plan(self) -> Plan | None:
+        """How the resident image pipeline is placed, with its predicted peak (None when none is loaded)."""
+        resident = self._resident
+        return None if resident is None else resident.decision
 
     def adapter_file_reads(self) -> int:
         """LoRA files read into the resident pipeline since it was loaded."""
@@ -340,7 +403,7 @@ class Registry:
                 strategy = resident.decision.strategy.value
                 devices = sorted({module_device(module) for module in _modules(base)})
                 placement = strategy if devices == [strategy] else f"{strategy} · {', '.join(devices)}"
-                size = _weight_bytes(base)
+                size = resident.shape.total_bytes
                 rows.append(ResidentModel(resident.spec.name, "image pipeline", placement, size, precisions(base)))
                 rows += [ResidentModel(name, "LoRA", state, size) for name, state, size in resident.adapters.report()]
         if self.ram_cache is not None:
@@ -379,10 +442,6 @@ def precisions(pipeline: Any) -> str:
     if len(groups) == 1:
         return next(iter(groups))
     return "; ".join(f"{', '.join(names)} {precision}" for precision, names in groups.items())
-
-
-def _weight_bytes(pipeline: Any) -> int:
-    return sum(module_bytes(module) for module in _modules(pipeline))
 
 
 def _modules(pipeline: Any) -> list[torch.nn.Module]:

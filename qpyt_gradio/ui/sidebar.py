@@ -9,6 +9,7 @@ import gradio as gr
 
 from qpyt_gradio.bricks.contract import Choices
 from qpyt_gradio.helpers.kinds import enhancer_choices
+from qpyt_gradio.models.bitsandbytes_option import unavailable_reason
 from qpyt_gradio.settings import MEMORY_STRATEGIES
 from qpyt_gradio.ui.api import GPU_QUEUE, PRIVATE
 from qpyt_gradio.ui.errors import user_errors
@@ -54,6 +55,8 @@ def memory_panel(workspace: Workspace) -> tuple[list[list[str]], str]:
     if device.kind == "cuda":
         line += f" · {size_text(device.total_bytes)} VRAM"
     line += f" · strategy: {registry.requested_strategy}"
+    if registry.last_plan:
+        line += f"  \nLast job: {registry.last_plan}"
     return rows, line
 
 
@@ -106,8 +109,10 @@ def build_sidebar(workspace: Workspace, app: gr.Blocks) -> Sidebar:
                 choices=list(MEMORY_STRATEGIES),
                 value=workspace.settings.memory,
                 label="Memory strategy (the whole app)",
-                info="auto picks from the free VRAM; the loaded model is released when this changes.",
+                info="auto plans each job: the fastest strategy whose predicted peak fits; the loaded model is "
+                "released when this changes.",
             )
+            gr.Markdown(quantized_loading_note(workspace.settings.quantize), elem_id="qpyt-quantize-note")
     stored = asdict(replace(defaults, enhance_model=enhancer.value))
     choices = gr.BrowserState(stored, storage_key="qpyt-choices")
     sidebar = Sidebar(model, memory_table, device, choices)
@@ -144,6 +149,16 @@ def build_sidebar(workspace: Workspace, app: gr.Blocks) -> Sidebar:
     app.load(restore, choices, mine, **PRIVATE)
     gr.Timer(3.0).tick(lambda: memory_panel(workspace), None, sidebar.memory_outputs, show_progress="hidden", **PRIVATE)
     return sidebar
+
+
+def quantized_loading_note(mode: str) -> str:
+    """What the page says about NF4 / int8 loading: in use, how to turn it on, or why this machine cannot."""
+    why = unavailable_reason()
+    if why is not None:
+        return f"{why} GGUF files in the models folder load quantized on any device."
+    if mode != "none":
+        return f"Denoiser and T5 encoder of hub models and folders load in {mode.upper()} (bitsandbytes)."
+    return "Start with `--quantize nf4` or `--quantize int8` to load denoisers and T5 encoders quantized."
 
 
 def choices_from(value: Any, workspace: Workspace) -> Choices:
