@@ -238,6 +238,11 @@ def test_the_folder_lists_pickles_and_broken_files_as_refused(workspace):
     assert rows["noise"].problem and not rows["noise"].usable
     with pytest.raises(InvalidInput, match="cannot be used"):
         generate(workspace, loras=[["noise", 1]])
+    with pytest.raises(InvalidInput, match=r"LoRA 'old' is old\.ckpt, which is not used: .*pickle"):
+        generate(workspace, loras=[["old", 1]])
+    with pytest.raises(InvalidInput, match="Usable LoRAs: ") as refused:
+        generate(workspace, loras=[["zzzz-unknown", 1]])
+    assert "noise" not in str(refused.value), "files that cannot be used are not offered"
 
 
 def test_rename_and_delete_stay_inside_the_folder(workspace):

@@ -9,6 +9,7 @@ import torch
 from compel import CompelForSDXL
 from compel.prompt_parser import PromptParser
 from support.compel_syntax import to_compel
+from support.running import run
 
 from qpyt_gradio.demo.pipelines import flux_pipeline, sdxl_pipeline
 from qpyt_gradio.errors import InvalidInput
@@ -288,3 +289,13 @@ def test_sd35_removes_the_weights_and_says_so(workspace):
     assert any("does not support prompt weights" in note for note in result.notes)
     assert np.array_equal(weighted, plain)
     assert result.parameters["prompt"] == "a (red:1.5) lighthouse BREAK [fog]"
+
+
+def test_sd3_says_what_its_encoders_read_of_a_long_prompt_and_widens_t5_only_then(workspace):
+    short = run(workspace, "generate", prompt="a red kite", model="demo-sd3", width=64, height=64, steps=1, seed=2)
+    assert not [note for note in short.notes if "tokens long" in note]
+    long_prompt = ", ".join(f"a red kite number {index} over the hills" for index in range(40))
+    result = run(workspace, "generate", prompt=long_prompt, model="demo-sd3", width=64, height=64, steps=1, seed=2)
+    clip_note = next(note for note in result.notes if "CLIP tokens long" in note)
+    assert "SD 3.5's CLIP encoders read its first 77" in clip_note
+    assert "its T5 encoder reads all" in clip_note or any("T5 encoder reads its first 512" in n for n in result.notes)

@@ -125,10 +125,10 @@ def img2img(workspace: Workspace, job: Job, request: Any) -> Result:
         "width": width,
         "height": height,
     }
-    images, sampler = sample(workspace, job, Sampling(spec, "img2img", arguments, width, height, loras=shared.loras))
-    restored = [restore_size(image, source.image.size) for image in images]
-    parameters = edit_parameters(request, spec, shared, source, sampler, "img2img")
-    notes = (*shared.notes, *source.notes, *fit_notes)
+    sampled = sample(workspace, job, Sampling(spec, "img2img", arguments, width, height, loras=shared.loras))
+    restored = [restore_size(image, source.image.size) for image in sampled.images]
+    parameters = edit_parameters(request, spec, shared, source, sampled.sampler, "img2img")
+    notes = (*shared.notes, *source.notes, *fit_notes, *sampled.notes)
     return save_images(workspace, job, restored, shared.seeds, parameters, notes)
 
 

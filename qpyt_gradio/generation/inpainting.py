@@ -158,14 +158,14 @@ def inpaint_source(
         "width": width,
         "height": height,
     }
-    images, sampler = sample(workspace, job, Sampling(spec, "inpaint", arguments, width, height, loras=shared.loras))
-    results = [composite(source.image, image, area, alpha) for image in images]
+    sampled = sample(workspace, job, Sampling(spec, "inpaint", arguments, width, height, loras=shared.loras))
+    results = [composite(source.image, image, area, alpha) for image in sampled.images]
     parameters = {
-        **edit_parameters(request, spec, shared, source, sampler, brick),
+        **edit_parameters(request, spec, shared, source, sampled.sampler, brick),
         "mask_blur": options.mask_blur,
         "only_masked": options.only_masked,
         "padding": options.padding,
         **(extra or {}),
     }
-    notes = (*shared.notes, *source.notes, *mask_notes)
+    notes = (*shared.notes, *source.notes, *mask_notes, *sampled.notes)
     return save_images(workspace, job, results, shared.seeds, parameters, notes)

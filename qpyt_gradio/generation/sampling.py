@@ -27,7 +27,9 @@ from qpyt_gradio.loras.selection import AdapterUse
 from qpyt_gradio.metadata import sampler_name
 from qpyt_gradio.models.catalog import ModelSpec
 from qpyt_gradio.models.memory import free_memory
+from qpyt_gradio.models.planner import JobShape
 from qpyt_gradio.models.registry import ImageJob
+from qpyt_gradio.prompts.windows import sd3_windows
 
 if TYPE_CHECKING:
     from qpyt_gradio.workspace import Workspace
@@ -63,9 +65,17 @@ def prompt_arguments(spec: ModelSpec, shared: Prompting, seeds: Sequence[int] | 
     return arguments
 
 
-def sample(workspace: Workspace, job: Job, sampling: Sampling, progress: bool = True) -> tuple[list[Image.Image], str]:
-    """Run the call for ``job``, within the app's budget; returns the images and the sampler's name. Out of
-    memory becomes advice.
+@dataclass(frozen=True)
+class Sampled:
+    """What a call gave: the images, the sampler's name, and notes on how the prompt was read."""
+
+    images: list[Image.Image]
+    sampler: str
+    notes: tuple[str, ...] = ()
+
+
+def sample(workspace: Workspace, job: Job, sampling: Sampling, progress: bool = True) -> Sampled:
+    """Run the call for ``job``, within the app's budget. Out of memory becomes advice.
 
     ``progress`` off keeps the steps of this call out of the job's progress (a brick that runs
     many calls, like the tiled upscaler, reports its own).
@@ -92,16 +102,21 @@ def _check_cost(workspace: Workspace, sampling: Sampling) -> None:
     check_budget(workspace, cost, what, "the size, the steps or the number of images")
 
 
-def _call(workspace: Workspace, job: Job, sampling: Sampling, progress: bool) -> tuple[list[Image.Image], str]:
+def _call(workspace: Workspace, job: Job, sampling: Sampling, progress: bool) -> Sampled:
     registry = workspace.registry
     spec = sampling.spec
-    with registry.image_job(spec, sampling.task, sampling.vae_tiling, sampling.loras) as loaded:
+    count = sampling.arguments.get("num_images_per_prompt", 1)
+    size = JobShape(sampling.width, sampling.height, count)
+    with registry.image_job(spec, sampling.task, sampling.vae_tiling, sampling.loras, size) as loaded:
         callback = _step_callback(loaded, job, sampling, progress)
         with torch.inference_mode():
             pipeline = loaded.pipeline
-            arguments = with_prompt_embeddings(pipeline, spec.family, accepted(pipeline, sampling.arguments))
+            arguments, notes = accepted(pipeline, sampling.arguments), ()
+            if spec.family == "sd3":
+                arguments, notes = sd3_windows(pipeline, arguments)
+            arguments = with_prompt_embeddings(pipeline, spec.family, arguments)
             images = pipeline(**arguments, callback_on_step_end=callback).images
-        return images, sampler_name(type(pipeline.scheduler).__name__)
+        return Sampled(images, sampler_name(type(pipeline.scheduler).__name__), notes)
 
 
 def accepted(pipeline: Any, arguments: dict[str, Any]) -> dict[str, Any]:

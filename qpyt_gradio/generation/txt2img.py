@@ -25,8 +25,12 @@ def generate(workspace: Workspace, job: Job, prepared: PreparedGeneration) -> Re
     request = prepared.request
     arguments = call_arguments(prepared)
     sampling = Sampling(prepared.spec, "txt2img", arguments, request.width, request.height, loras=prepared.shared.loras)
-    images, sampler = sample(workspace, job, sampling)
-    parameters = {**asdict(request), **prepared.shared.record(), **model_fields(prepared.spec, sampler, "generate")}
+    sampled = sample(workspace, job, sampling)
+    parameters = {
+        **asdict(request),
+        **prepared.shared.record(),
+        **model_fields(prepared.spec, sampled.sampler, "generate"),
+    }
     if prepared.source_prompt:
         parameters["source_prompt"] = prepared.source_prompt
-    return save_images(workspace, job, images, prepared.seeds, parameters, prepared.notes)
+    return save_images(workspace, job, sampled.images, prepared.seeds, parameters, (*prepared.notes, *sampled.notes))

@@ -108,7 +108,7 @@ def upscale(workspace: Workspace, job: Job, request: Any) -> Result:
     check_budget(workspace, megapixel_steps(tile_w, tile_h, steps, total), what, "the scale, or the steps or strength")
     blended = np.zeros((padded_size[1], padded_size[0], 3), dtype=np.float32)
     weights = np.zeros((padded_size[1], padded_size[0], 1), dtype=np.float32)
-    sampler = ""
+    sampled = None
     for index, (row, column) in enumerate((r, c) for r in range(len(rows)) for c in range(len(columns))):
         if job.cancel.is_set():
             raise GenerationCancelled(f"Cancelled after tile {index} of {total}.")
@@ -123,14 +123,15 @@ def upscale(workspace: Workspace, job: Job, request: Any) -> Result:
             "height": tile_h,
         }
         tiling = Sampling(spec, "img2img", arguments, tile_w, tile_h, vae_tiling=True, loras=shared.loras)
-        (redrawn,), sampler = sample(workspace, job, tiling, progress=False)
+        sampled = sample(workspace, job, tiling, progress=False)
+        (redrawn,) = sampled.images
         weight = np.outer(tile_weights(rows, row, tile_h), tile_weights(columns, column, tile_w))[..., None]
         blended[top : top + tile_h, left : left + tile_w] += np.asarray(redrawn, dtype=np.float32) * weight
         weights[top : top + tile_h, left : left + tile_w] += weight
         job.step_progress(index + 1, total, lambda: _assembled(blended, weights, target, PREVIEW_SIDE), "tile")
     result = _assembled(blended, weights, target)
     parameters = {
-        **edit_parameters(request, spec, shared, source, sampler, "upscale"),
+        **edit_parameters(request, spec, shared, source, sampled.sampler if sampled else "", "upscale"),
         "width": target[0],
         "height": target[1],
         "scale": scale,
@@ -138,7 +139,8 @@ def upscale(workspace: Workspace, job: Job, request: Any) -> Result:
         "overlap": overlap,
         "tiles": total,
     }
-    return save_images(workspace, job, [result], shared.seeds, parameters, (*shared.notes, *source.notes))
+    notes = (*shared.notes, *source.notes, *(sampled.notes if sampled else ()))
+    return save_images(workspace, job, [result], shared.seeds, parameters, notes)
 
 
 def _assembled(blended: np.ndarray, weights: np.ndarray, size: tuple[int, int], side: int = 0) -> Image.Image:

@@ -145,11 +145,14 @@ class LoraLibrary:
         self._ensure_scanned()
         with self._lock:
             found = self._files.get(name)
-            names = list(self._files)
+            names = [each for each, item in self._files.items() if not item.problem]
+            refused = next((item for item in self._refused if item.path.stem == name), None)
+        if found is None and refused is not None:
+            raise InvalidInput(f"LoRA {name!r} is {refused.path.name}, which is not used: {refused.problem}")
         if found is None:
             close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
             hint = f" Did you mean {', '.join(repr(each) for each in close)}?" if close else ""
-            listing = f" Known LoRAs: {', '.join(sorted(names)[:12])}." if names and not close else ""
+            listing = f" Usable LoRAs: {', '.join(sorted(names)[:12])}." if names and not close else ""
             where = self.folders[0]
             raise InvalidInput(f"No LoRA is called {name[:60]!r} in {where}.{hint}{listing}".rstrip())
         found = self._current(found)
