@@ -152,7 +152,8 @@ def _main_route(
 def _check_source(path: str, index: int, source: Source, workflow: Workflow, given: GivenFiles) -> None:
     if source.step is not None and source.step > index:
         problem = "this step itself" if source.step == index + 1 else f"step {source.step}, which comes later"
-        raise WorkflowError(path, f"{source.step} points to {problem}; a step takes only earlier outputs (1–{index}).")
+        earlier = f"earlier outputs (1–{index})" if index else "a given file, since it is the first step"
+        raise WorkflowError(path, f"{source.step} points to {problem}; this step takes only {earlier}.")
     if source.step == 0 and given.first() is None:
         raise WorkflowError(path, f"this step starts from the given image: {GIVEN_HINT}.")
 

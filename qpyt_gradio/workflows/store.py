@@ -119,5 +119,6 @@ class WorkflowFolder:
     def _refuse_if_read_only(self) -> None:
         if self.read_only:
             raise InvalidInput(
-                "Presets are read-only: “Save as” copies one into your workflows, where you can change it."
+                "Presets are read-only: load one, then Save keeps a copy under your name in your workflows, where "
+                "you can change it."
             )
