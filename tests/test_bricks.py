@@ -9,7 +9,8 @@ import xml.etree.ElementTree as ElementTree
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image
+from support.pictures import picture_and_mask
 from support.running import run
 
 from qpyt_gradio.bricks.contract import Holds
@@ -40,14 +41,7 @@ API_NAMES = {
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("bricks")
-    picture = Image.new("RGB", (96, 64), "white")
-    ImageDraw.Draw(picture).ellipse((20, 8, 76, 56), fill=(200, 40, 30))
-    picture.save(folder / "picture.png")
-    mask = Image.new("L", (96, 64), 0)
-    mask.paste(255, (30, 20, 60, 44))
-    mask.save(folder / "mask.png")
-    return {"image": str(folder / "picture.png"), "mask": str(folder / "mask.png")}
+    return picture_and_mask(tmp_path_factory.mktemp("bricks"), 96, 64)
 
 
 def example(name, files):

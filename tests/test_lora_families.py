@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image
+from support.pictures import picture_and_mask
 from support.running import run
 
 from qpyt_gradio.demo.models import DEMO_LORAS, DEMO_MODELS
@@ -50,13 +51,7 @@ def fusing(request, demo_settings, demo_models) -> Workspace:
 
 @pytest.fixture()
 def pictures(tmp_path: Path) -> dict[str, str]:
-    picture = Image.new("RGB", (64, 64), "white")
-    ImageDraw.Draw(picture).ellipse((16, 12, 48, 52), fill=(200, 40, 30))
-    picture.save(tmp_path / "picture.png")
-    mask = Image.new("L", (64, 64), 0)
-    mask.paste(255, (16, 16, 48, 48))
-    mask.save(tmp_path / "mask.png")
-    return {"image": str(tmp_path / "picture.png"), "mask": str(tmp_path / "mask.png")}
+    return picture_and_mask(tmp_path, 64, 64)
 
 
 @pytest.mark.parametrize("model", ENGINES)

@@ -167,7 +167,8 @@ def strategies(kind: str, model: ModelShape) -> tuple[Strategy, ...]:
 
 
 def _gb(value: int) -> str:
-    return f"{value / GIB:.1f} GB"
+    """``value`` bytes in GB with one decimal, or in MB below a tenth of a GB."""
+    return f"{value / GIB:.1f} GB" if value >= GIB / 10 else f"{value / 1024**2:.0f} MB"
 
 
 def _fits(model: ModelShape, job: JobShape, machine: Machine, strategy: Strategy) -> tuple[bool, int]:

@@ -15,6 +15,7 @@ input[role="combobox"] { text-overflow: ellipsis; padding-right: 1.75rem !import
 #qpyt-memory table { table-layout: fixed; width: 100%; font-family: var(--font); font-size: var(--text-xs); }
 #qpyt-memory td, #qpyt-memory th { overflow-wrap: anywhere; }
 .qpyt-range-note { font-size: var(--text-sm); color: var(--body-text-color-subdued); margin-top: 0.25rem; }
+#qpyt-quantize-note { font-size: var(--text-sm); color: var(--body-text-color-subdued); }
 .slider_input_container, .slider_input_container input[type="range"] { min-width: 0; }
 .icon-button-wrapper.top-panel:not(:has(*)) { display: none; }
 footer .record.hidden + .divider { display: none; }

@@ -14,6 +14,7 @@ from qpyt_gradio.errors import UserFacingError
 from qpyt_gradio.loras.library import LoraFile
 from qpyt_gradio.loras.tags import lora_tag
 from qpyt_gradio.ui.api import PRIVATE
+from qpyt_gradio.ui.confirm import asking, dismissed
 from qpyt_gradio.ui.errors import page_text, user_errors
 from qpyt_gradio.ui.parts import PageParts
 from qpyt_gradio.ui.prompt_extras import lora_options, style_options
@@ -136,13 +137,6 @@ def build_loras(workspace: Workspace, parts: PageParts) -> None:
         gr.Info(page_text(f"Deleted {name}."))
         return [*listed(model_name, query), gr.update(visible=False), None]
 
-    def ask(name: str | None) -> tuple[Any, Any]:
-        """Show the confirmation for ``name``, which is kept: Confirm deletes that one, whatever is picked then."""
-        if not name:
-            gr.Warning("Pick a LoRA to delete first.")
-            return gr.skip(), gr.skip()
-        return gr.update(visible=True), name
-
     def select_row(event: gr.SelectData) -> Any:
         return event.row_value[0] if event.row_value else gr.skip()
 
@@ -151,10 +145,10 @@ def build_loras(workspace: Workspace, parts: PageParts) -> None:
     rescan.click(do_rescan, [model, search], listing, **PRIVATE)
     table.select(select_row, None, chosen, **PRIVATE)
     chosen.change(_details(workspace), chosen, [details, preview, new_name], **PRIVATE)
-    chosen.change(lambda: (gr.update(visible=False), None), None, [confirm_row, doomed], **PRIVATE)
+    chosen.change(dismissed, None, [confirm_row, doomed], **PRIVATE)
     rename.click(do_rename, [chosen, new_name, model, search], listing, **PRIVATE)
-    delete.click(ask, chosen, [confirm_row, doomed], **PRIVATE)
-    keep.click(lambda: (gr.update(visible=False), None), None, [confirm_row, doomed], **PRIVATE)
+    delete.click(asking("Pick a LoRA to delete first."), chosen, [confirm_row, doomed], **PRIVATE)
+    keep.click(dismissed, None, [confirm_row, doomed], **PRIVATE)
     confirm.click(do_delete, [doomed, model, search], [*listing, confirm_row, doomed], **PRIVATE)
     insert_triggers.click(_insert(workspace, _triggers_of), [parts.prompt, chosen], parts.prompt, **PRIVATE)
     insert_tag.click(

@@ -17,6 +17,7 @@ from qpyt_gradio.bricks.contract import Choices, Holds
 from qpyt_gradio.bricks.table import BRICKS
 from qpyt_gradio.errors import InvalidInput
 from qpyt_gradio.ui.api import PRIVATE
+from qpyt_gradio.ui.confirm import asking, dismissed
 from qpyt_gradio.ui.errors import page_text, user_errors
 from qpyt_gradio.ui.panels import progress_text
 from qpyt_gradio.ui.parts import Opener, PageParts
@@ -30,6 +31,8 @@ from qpyt_gradio.workflows.plan import GivenFiles
 from qpyt_gradio.workflows.runner import StepOutcome, WorkflowCancelled, WorkflowFailed, WorkflowRun
 from qpyt_gradio.workflows.store import WorkflowFolder
 from qpyt_gradio.workspace import Workspace
+
+NOTHING_TO_DELETE = "Pick the saved workflow to delete first."
 
 
 def build_workflow(workspace: Workspace, parts: PageParts) -> None:
@@ -86,7 +89,13 @@ def build_workflow(workspace: Workspace, parts: PageParts) -> None:
                 mine = gr.Dropdown(saved.names(), value=None, label="Saved workflows", elem_id="qpyt-workflow-saved")
                 with gr.Row():
                     load = gr.Button("Load", size="sm", elem_id="qpyt-workflow-load")
-                    delete = gr.Button("Delete", size="sm", variant="stop", elem_id="qpyt-workflow-delete")
+                    delete = gr.Button("Delete…", size="sm", variant="stop", elem_id="qpyt-workflow-delete")
+                with gr.Row(visible=False) as confirm_row:
+                    confirm = gr.Button(
+                        "Delete it for good", size="sm", variant="stop", elem_id="qpyt-workflow-confirm"
+                    )
+                    keep = gr.Button("Keep it", size="sm", elem_id="qpyt-workflow-keep")
+                doomed = gr.State(None)
                 with gr.Row():
                     new_name = gr.Textbox(label="Rename to", scale=3, elem_id="qpyt-workflow-new-name")
                     with gr.Column(scale=1, min_width=100):
@@ -158,12 +167,12 @@ def build_workflow(workspace: Workspace, parts: PageParts) -> None:
         return gr.update(choices=saved.names(), value=path.stem)
 
     @user_errors
-    def delete_saved(chosen: str | None) -> Any:
+    def delete_saved(chosen: str | None) -> tuple[Any, ...]:
         if not chosen:
-            raise InvalidInput("Pick the saved workflow to delete first.")
+            raise InvalidInput(NOTHING_TO_DELETE)
         saved.delete(chosen)
         gr.Info(page_text(f"Deleted {chosen}."))
-        return gr.update(choices=saved.names(), value=None)
+        return gr.update(choices=saved.names(), value=None), *dismissed()
 
     def add_step(current: Draft | None, version: int, brick: str) -> tuple[Draft, int]:
         return append_step(current, brick, {}), version + 1
@@ -174,7 +183,10 @@ def build_workflow(workspace: Workspace, parts: PageParts) -> None:
     opened.upload(open_file, [opened, draft, layout], shown, **EDITS)
     parts.openers["workflow"] = Opener("workflow", open_file, [draft, layout], shown, EDITS)
     rename.click(rename_saved, [mine, new_name], mine, **PRIVATE)
-    delete.click(delete_saved, mine, mine, **PRIVATE)
+    delete.click(asking(NOTHING_TO_DELETE), mine, [confirm_row, doomed], **PRIVATE)
+    keep.click(dismissed, None, [confirm_row, doomed], **PRIVATE)
+    mine.change(dismissed, None, [confirm_row, doomed], **PRIVATE)
+    confirm.click(delete_saved, doomed, [mine, confirm_row, doomed], **PRIVATE)
     wire_cancel(workspace, cancel)
 
 
