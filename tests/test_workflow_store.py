@@ -99,3 +99,13 @@ def test_presets_are_read_only_and_a_broken_file_is_reported(tmp_path):
     assert folder.names() == ["fine"], "unreadable files and names that cannot be loaded are not listed"
     with pytest.raises(WorkflowError, match="not valid JSON"):
         folder.load("broken")
+
+
+def test_an_oversized_workflow_file_is_refused_by_its_size_before_it_is_read(tmp_path, monkeypatch):
+    store = WorkflowFolder(tmp_path)
+    (tmp_path / "huge.json").write_bytes(b" " * (2 * 1024**2) + b"{}")
+    opened = []
+    monkeypatch.setattr(type(tmp_path), "read_bytes", lambda path: opened.append(path) or b"{}")
+    with pytest.raises(WorkflowError, match=r"The workflow is 2\.0 MB; the largest accepted is 1 MB\."):
+        store.load("huge")
+    assert opened == [] and store.names() == []

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from qpyt_gradio.bricks.contract import Brick
@@ -93,13 +94,15 @@ def document_of(name: str, steps: list[dict[str, Any]], description: str = "") -
     return json.loads(json.dumps(document))
 
 
+def read_document(path: Path) -> Any:
+    """The JSON value of the workflow file ``path``, its size checked before it is read."""
+    _check_size(path.stat().st_size)
+    return parse_text(path.read_bytes())
+
+
 def parse_text(text: str | bytes) -> Any:
     """The JSON value of a workflow file; too large or malformed documents are refused."""
-    size = len(text.encode() if isinstance(text, str) else text)
-    if size > MAX_DOCUMENT_BYTES:
-        raise WorkflowError(
-            "", f"The workflow is {size / 1024**2:.1f} MB; the largest accepted is {MAX_DOCUMENT_BYTES // 1024**2} MB."
-        )
+    _check_size(len(text.encode() if isinstance(text, str) else text))
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
@@ -244,3 +247,10 @@ def _step_source(path: str, number: int) -> Source:
 def _json_kind(value: Any) -> str:
     kinds = {dict: "an object", list: "a list", str: "a text", bool: "true or false", type(None): "null"}
     return kinds.get(type(value), "a number")
+
+
+def _check_size(size: int) -> None:
+    if size > MAX_DOCUMENT_BYTES:
+        raise WorkflowError(
+            "", f"The workflow is {size / 1024**2:.1f} MB; the largest accepted is {MAX_DOCUMENT_BYTES // 1024**2} MB."
+        )

@@ -15,7 +15,7 @@ from typing import Any
 from PIL import UnidentifiedImageError
 
 from qpyt_gradio.metadata import read_parameters
-from qpyt_gradio.workflows.document import MAX_DOCUMENT_BYTES, WorkflowError, parse_text
+from qpyt_gradio.workflows.document import MAX_DOCUMENT_BYTES, WorkflowError, read_document
 
 SVG_METADATA = re.compile(r'<metadata id="qpyt-parameters">(.*?)</metadata>', re.DOTALL)
 
@@ -24,7 +24,7 @@ def workflow_in_file(path: Path) -> Any:
     """The workflow document a ``.json`` file holds, or that a ``.png`` / ``.svg`` output records."""
     suffix = path.suffix.lower()
     if suffix == ".json":
-        return parse_text(path.read_bytes())
+        return read_document(path)
     if suffix == ".svg":
         return _recorded(svg_parameters(path), path.name)
     try:

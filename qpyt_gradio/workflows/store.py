@@ -17,7 +17,7 @@ from typing import Any
 
 from qpyt_gradio.errors import InvalidInput
 from qpyt_gradio.validation import file_stem
-from qpyt_gradio.workflows.document import MAX_NAME_CHARS, parse_text
+from qpyt_gradio.workflows.document import MAX_NAME_CHARS, read_document
 
 TAKEN = "A workflow named {name!r} exists already: tick “Overwrite” to replace it, or choose another name."
 
@@ -63,7 +63,7 @@ class WorkflowFolder:
         for path in sorted(self.folder.glob("*.json"), key=lambda item: item.stem.lower()):
             try:
                 check_name(path.stem)
-                document = json.loads(path.read_text(encoding="utf-8"))
+                document = read_document(path)
             except (InvalidInput, OSError, ValueError):
                 continue
             description = document.get("description", "") if isinstance(document, dict) else ""
@@ -78,7 +78,7 @@ class WorkflowFolder:
         path = self._path(name)
         if not path.is_file():
             raise InvalidInput(f"There is no workflow named {name.strip()!r}.")
-        return parse_text(path.read_bytes())
+        return read_document(path)
 
     def save(self, name: str, document: dict[str, Any], overwrite: bool = False, taken: str = TAKEN) -> Path:
         """Write ``document`` as ``name`` atomically; an existing one is replaced only with ``overwrite``
