@@ -1,11 +1,12 @@
 """GGUF denoisers against unquantized ones: image error, denoiser load time and weight memory.
 
-For the bench-sized FLUX and SD3 models, the transformer is written as GGUF (Q8_0, Q4_0) the
-way the tests write theirs, then loaded through the app's path (catalog spec, ``load_pipeline``
+For the bench-sized FLUX and SD3 models, the transformer is written as GGUF (Q8_0, Q4_0, Q4_K)
+the way the tests write theirs, then loaded through the app's path (catalog spec, ``load_pipeline``
 with the components from a configs folder) computing in fp32. Printed per quant type: the mean
-absolute error of the output image against the fp32 model's (0-255 scale), and the denoiser's
-load time and weight bytes ÷ those of the bf16 transformer. Q4_K is not measured: gguf's Python
-package has no K-quant encoder.
+absolute error of the output image against the fp32 model's (0-255 scale), the denoiser's load
+time and weight bytes ÷ those of the bf16 transformer, and how many of the file's 2-D weights are
+quantized. Q4_K quantizes only rows that are multiples of 256 values: at a width that is a multiple
+of 8 (the default), the transformers' attention and MLP layers are.
 
     python bench/gguf_denoisers.py [--width 8] [--steps 4]
 """
@@ -26,13 +27,14 @@ sys.path.insert(0, str(ROOT / "tests"))
 import diffusers
 import numpy as np
 import torch
+from gguf import GGUFReader
 from support.gguf_files import write_flux_gguf, write_sd3_gguf
 
 from qpyt_gradio.models.catalog import ModelSpec, spec_for_path
 from qpyt_gradio.models.loading import load_pipeline
 
 WRITERS = {"flux": write_flux_gguf, "sd3": write_sd3_gguf}
-QUANTS = ("Q8_0", "Q4_0")
+QUANTS = ("Q8_0", "Q4_0", "Q4_K")
 
 
 def output(spec: ModelSpec, dtype: torch.dtype, steps: int) -> np.ndarray:
@@ -59,7 +61,7 @@ def timed_load(load: Callable[[], torch.nn.Module]) -> tuple[float, torch.nn.Mod
 
 
 def bench_family(family: str, width: int, steps: int, models_dir: Path) -> None:
-    """Print bf16, Q8_0 and Q4_0 figures for the bench model of ``family``."""
+    """Print bf16 figures and those of each quant type for the bench model of ``family``."""
     reference = bench_model(family, width)
     folder = Path(reference.location)
     (models_dir / "configs").mkdir(parents=True, exist_ok=True)
@@ -83,9 +85,11 @@ def bench_family(family: str, width: int, steps: int, models_dir: Path) -> None:
                 str(path), config=str(folder), subfolder="transformer", quantization_config=config
             )
         )
+        kinds = [tensor.tensor_type.name for tensor in GGUFReader(path).tensors if len(tensor.shape) == 2]
         print(
             f"  {quant}  image error vs fp32 {error:6.3f} / 255, load time ÷ bf16 {seconds / bf16_seconds:.2f}, "
-            f"weight memory ÷ bf16 {weight_bytes(model) / bf16_bytes:.2f} (file {path.stat().st_size / 1e6:.2f} MB)"
+            f"weight memory ÷ bf16 {weight_bytes(model) / bf16_bytes:.2f} (file {path.stat().st_size / 1e6:.2f} MB, "
+            f"{kinds.count(quant)}/{len(kinds)} 2-D weights {quant})"
         )
 
 

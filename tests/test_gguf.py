@@ -9,8 +9,9 @@ import shutil
 import numpy as np
 import pytest
 import torch
+from gguf import GGMLQuantizationType, quants
 from PIL import Image
-from support.gguf_files import write_flux_gguf, write_gguf, write_sd3_gguf
+from support.gguf_files import quantize_q4_k, wide_flux_folder, write_flux_gguf, write_gguf, write_sd3_gguf
 from support.running import run
 
 from qpyt_gradio.errors import ModelUnavailable
@@ -36,10 +37,29 @@ def models_dir(tmp_path, demo_models):
     return folder
 
 
-@pytest.fixture()
-def workspace(models_dir, tmp_path, cache_dir):
+@pytest.fixture(scope="module")
+def wide_models_dir(tmp_path_factory, demo_models):
+    """A FLUX 256 wide (so Q4_K quantizes it) as a diffusers folder, its configs, and its Q4_K GGUF."""
+    folder = tmp_path_factory.mktemp("wide") / "models"
+    configs = wide_flux_folder(demo_models["demo-flux"].location, folder / "configs" / "flux")
+    shutil.copytree(configs, folder / "wide-flux")
+    write_flux_gguf(configs, folder / "wide-flux-Q4_K.gguf", "Q4_K")
+    return folder
+
+
+def workspace_on(models_dir, tmp_path, cache_dir):
     settings = Settings(demo=True, models_dir=models_dir, cache_dir=cache_dir, outputs_dir=tmp_path / "outputs")
     return Workspace.from_settings(settings)
+
+
+@pytest.fixture()
+def workspace(models_dir, tmp_path, cache_dir):
+    return workspace_on(models_dir, tmp_path, cache_dir)
+
+
+@pytest.fixture()
+def wide_workspace(wide_models_dir, tmp_path, cache_dir):
+    return workspace_on(wide_models_dir, tmp_path, cache_dir)
 
 
 def image(workspace, name):
@@ -109,3 +129,33 @@ def test_a_quant_type_diffusers_cannot_dequantize_is_refused(workspace, models_d
     workspace.catalog.refresh()
     with pytest.raises(ModelUnavailable, match=r"ternary\.gguf holds weights quantized as TQ2_0.*cannot dequantize"):
         image(workspace, "ternary.gguf")
+
+
+def mean_relative_error(decoded, array):
+    return float((np.abs(decoded - array).mean(axis=1) / np.abs(array).mean(axis=1)).mean())
+
+
+def test_the_q4_k_encoder_round_trips_through_gguf_s_own_decoder():
+    magnitudes = np.array([0.01, 0.1, 1.0, 10.0]).repeat(2)[:, None]
+    array = (np.random.default_rng(0).standard_normal((8, 512)) * magnitudes).astype(np.float32)
+    encoded = quantize_q4_k(array)
+    assert encoded.dtype == np.uint8 and encoded.nbytes == array.size // 256 * 144
+    error = mean_relative_error(quants.dequantize(encoded, GGMLQuantizationType.Q4_K), array)
+    q4_0 = quants.quantize(array, GGMLQuantizationType.Q4_0)
+    q4_0_error = mean_relative_error(quants.dequantize(q4_0, GGMLQuantizationType.Q4_0), array)
+    print(f"Q4_K round trip: mean relative error {error:.4f} (gguf's Q4_0: {q4_0_error:.4f})")
+    assert error < 0.09 and error < q4_0_error
+
+
+def test_a_q4_k_flux_is_detected_loaded_quantized_and_generates_close_to_fp32(wide_workspace):
+    spec = wide_workspace.catalog.get("wide-flux-Q4_K.gguf")
+    assert (spec.source, spec.family, spec.quant) == ("file", "flux", "Q4_K")
+    pipeline = load_pipeline(spec, torch.float32)
+    kinds = {getattr(parameter, "quant_type", None) for parameter in pipeline.transformer.parameters()}
+    assert {kind.name for kind in kinds if kind is not None} == {"Q4_K"}
+    quantized = image(wide_workspace, "wide-flux-Q4_K.gguf")
+    shown = memory_panel(wide_workspace)[0][0][0]
+    assert shown == f"wide-flux-Q4_K.gguf (image pipeline, {UNQUANTIZED['flux']} float32; transformer GGUF Q4_K)"
+    error = np.abs(quantized - image(wide_workspace, "wide-flux")).mean()
+    print(f"flux Q4_K vs fp32: mean abs error {error:.3f} / 255")
+    assert 0 < error < 6.0

@@ -112,7 +112,7 @@ def test_refusal_says_fewer_images_or_smaller_size() -> None:
 def test_refusal_says_quantized_file_when_weights_do_not_fit() -> None:
     refused = plan(FLUX, ONE, Machine("mps", 0, 16 * GIB))
     assert "quantized GGUF file" in refused.reason
-    assert "Q8_0 about" in refused.reason and "Q4_0 about" in refused.reason
+    assert "Q8_0 about" in refused.reason and "Q4_K about" in refused.reason
 
 
 def test_a_strategy_chosen_in_settings_is_kept_where_the_device_runs_it() -> None:
@@ -123,6 +123,10 @@ def test_a_strategy_chosen_in_settings_is_kept_where_the_device_runs_it() -> Non
     assert tight.strategy is Strategy.GPU and "It may not fit" in tight.reason
     on_cpu = plan(_float32(SDXL), ONE, Machine("cpu", 0, 32 * GIB), "model_offload")
     assert on_cpu.strategy is Strategy.CPU and "(model_offload needs a GPU)" in on_cpu.reason
+    forced = plan(SDXL, ONE, _cuda(24), "cpu")
+    assert forced.strategy is Strategy.CPU and forced.reason.endswith("→ cpu, chosen in Settings.")
+    quantized = plan(FLUX_Q8, ONE, _cuda(80), "fp8_storage")
+    assert quantized.strategy is Strategy.GPU and "(no fp8_storage for this model)" in quantized.reason
 
 
 def test_fp8_storage_is_offered_only_for_a_denoiser_that_is_not_quantized() -> None:

@@ -39,7 +39,8 @@ above the denoiser's own weights was 0.4–0.5 GiB for SDXL, FLUX.1-dev and SD 3
 GROUP_PREFETCH = 2
 """Layer groups on the device at once with CUDA streams: the one running and the one prefetched."""
 
-QUANTIZED_BITS = {"Q8_0": 8.5, "Q4_0": 4.5}
+QUANTIZED_BITS = {"Q8_0": 8.5, "Q4_K": 4.5}
+"""Bits a weight of the GGUF quant types the refusal advice names (Q4_K: 144 bytes per 256 weights)."""
 
 
 @dataclass(frozen=True)
@@ -172,8 +173,9 @@ def _gb(value: int) -> str:
 
 
 def _fits(model: ModelShape, job: JobShape, machine: Machine, strategy: Strategy) -> tuple[bool, int]:
-    allocator = "cuda" if machine.kind == "cuda" else "cpu"
-    peak = predict(model, job, strategy, machine.element_bytes, allocator)
+    on_cpu = strategy is Strategy.CPU or machine.kind == "cpu"  # float32, whatever the device
+    allocator = "cuda" if machine.kind == "cuda" and not on_cpu else "cpu"
+    peak = predict(model, job, strategy, 4 if on_cpu else machine.element_bytes, allocator)
     if strategy is Strategy.CPU or machine.kind == "mps":
         return peak <= machine.ram_bytes, peak
     in_ram = model.total_bytes if strategy is not Strategy.GPU else 0
@@ -191,13 +193,15 @@ def plan(model: ModelShape, job: JobShape, machine: Machine, requested: str = "a
     can run it), or a refusal saying what would fit."""
     where = f"{model.label} at {job.describe()}"
     offered = strategies(machine.kind, model)
-    if requested not in ("auto", "") and Strategy(requested) in offered:
+    if requested == Strategy.CPU.value or (requested not in ("auto", "") and Strategy(requested) in offered):
         strategy = Strategy(requested)
         fits, peak = _fits(model, job, machine, strategy)
         warning = "" if fits else " It may not fit: choose auto to let the app pick."
         reason = f"{where}: {_gb(peak)} predicted, {_room(machine)} → {strategy.value}, chosen in Settings.{warning}"
         return Plan(strategy, peak, reason, strategy in STREAMING)
-    unavailable = f" ({requested} needs a GPU)" if requested not in ("auto", "", *offered) else ""
+    unavailable = ""
+    if requested not in ("auto", ""):  # asked, but this device or model cannot run it
+        unavailable = f" ({requested} needs a GPU)" if machine.kind != "cuda" else f" (no {requested} for this model)"
     peak = 0
     for strategy in offered:
         fits, peak = _fits(model, job, machine, strategy)
