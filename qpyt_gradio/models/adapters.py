@@ -47,6 +47,8 @@ class Adapters:
     fused: bool = False
     _saved: dict[int, tuple[torch.nn.Parameter, torch.Tensor]] = field(default_factory=dict)
     _merged: list[Any] = field(default_factory=list)
+    _layers: list[Any] | None = None
+    _disabled: bool = False
     file_reads: int = 0
 
     def apply(self, pipeline: Any, uses: Sequence[AdapterUse], model_label: str) -> None:
@@ -65,6 +67,7 @@ class Adapters:
         if stale or missing or wanted != self.active:
             self._unfuse(pipeline)  # peft must never re-weight or load beside merged weights
         if stale:
+            self._layers = None
             pipeline.delete_adapters(stale)
             for name in stale:
                 del self.loaded[name]
@@ -90,6 +93,7 @@ class Adapters:
             ) from None
         self.file_reads += 1
         self.loaded[use.adapter_name] = use
+        self._layers = None
 
     def _activate(self, pipeline: Any, wanted: Weights) -> None:
         if not self.loaded:
@@ -98,21 +102,25 @@ class Adapters:
         if not wanted:
             pipeline.disable_lora()
         else:
-            pipeline.enable_lora()
+            if self._disabled or self.active is None:
+                pipeline.enable_lora()
             pipeline.set_adapters([name for name, _ in wanted], [weight for _, weight in wanted])
+        self._disabled = not wanted
         self.active = wanted
 
     def _fuse(self, pipeline: Any, names: list[str]) -> None:
-        """Merge ``names`` into the weights (peft's merge, layer by layer), first keeping a copy of each
-        weight it changes; the copies stay while adapters are loaded, so a re-fuse copies nothing."""
-        layers = _lora_modules(pipeline, names)
+        """Merge ``names`` into the weights layer by layer, first keeping a copy of each weight it changes; the
+        copies stay while adapters are loaded, so a re-fuse copies nothing."""
+        if self._layers is None:  # walked again only when adapters were loaded or deleted
+            self._layers = _lora_modules(pipeline)
+        layers = [layer for layer in self._layers if any(name in layer.lora_A for name in names)]
         self._merged = layers
         self.fused = True
         for layer in layers:
             weight = layer.get_base_layer().weight
             if id(weight) not in self._saved:
                 self._saved[id(weight)] = (weight, weight.detach().to("cpu", copy=True))
-            layer.merge(adapter_names=[name for name in names if name in layer.lora_A])
+            _merge(layer, [name for name in names if name in layer.lora_A])
 
     def _unfuse(self, pipeline: Any) -> None:
         """Put back the weights the merge changed, exactly (a copy, not a subtraction)."""
@@ -138,12 +146,33 @@ class Adapters:
         return rows
 
 
+def _merge(layer: Any, names: list[str]) -> None:
+    """Add ``names``' scaled products B·A into the layer's weight: one BLAS call each (``addmm_``, no delta
+    tensor) for a plain LoRA of a linear layer, else peft's own merge (convolutions, DoRA, LoRA biases,
+    half precision on the CPU, which peft computes in float32)."""
+    weight = layer.get_base_layer().weight
+    plain = (
+        type(layer.get_base_layer()) is torch.nn.Linear
+        and not layer.fan_in_fan_out
+        and not (weight.device.type == "cpu" and weight.dtype in (torch.float16, torch.bfloat16))
+        and not any(name in layer.lora_variant or layer.lora_bias[name] for name in names)
+    )
+    if not plain:
+        layer.merge(adapter_names=names)
+        return
+    with torch.no_grad():
+        for name in names:
+            down, up = layer.lora_A[name].weight, layer.lora_B[name].weight
+            weight.addmm_(up.to(weight.dtype), down.to(weight.dtype), alpha=layer.scaling[name])
+            layer.merged_adapters.append(name)
+
+
 def _listed(pipeline: Any) -> set[str]:
     return {name for names in pipeline.get_list_adapters().values() for name in names}
 
 
-def _lora_modules(pipeline: Any, names: Sequence[str]) -> list[Any]:
-    """The LoRA layers of ``pipeline``'s components that hold one of the adapters ``names``."""
+def _lora_modules(pipeline: Any) -> list[Any]:
+    """The LoRA layers of ``pipeline``'s components."""
     from peft.tuners.tuners_utils import BaseTunerLayer
 
     components = getattr(pipeline, "components", {}) or {}
@@ -154,5 +183,5 @@ def _lora_modules(pipeline: Any, names: Sequence[str]) -> list[Any]:
         for module in component.modules()
         if isinstance(module, BaseTunerLayer)
         and hasattr(module, "get_base_layer")
-        and any(name in getattr(module, "lora_A", {}) for name in names)
+        and hasattr(module, "lora_A")
     ]
