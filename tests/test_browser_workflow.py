@@ -1,4 +1,5 @@
-"""The Workflow tab in Chromium: Up/Down, Rename and Delete of a saved workflow, loading a preset, Cancel of a run."""
+"""The Workflow tab in Chromium: a step's styles and the prompts they make, Up/Down, Rename and Delete of a saved
+workflow, loading a preset, Cancel of a run."""
 
 import json
 
@@ -78,6 +79,19 @@ def save_as(page, name: str, prompt: str, served_app) -> dict:
     page.click("#qpyt-workflow-save")
     page.wait_for_function(f"document.querySelector('#qpyt-workflow-saved input').value === {name!r}", timeout=30_000)
     return json.loads((served_app["workflows"] / f"{name}.json").read_text())
+
+
+def test_a_step_s_styles_are_found_by_category_and_its_final_prompts_are_shown(page):
+    clear_steps(page)
+    add_step(page, "Generate", 1)
+    page.fill("#qpyt-workflow-1-prompt textarea", "a lighthouse")
+    page.click("#qpyt-workflow-1-styles input")
+    page.keyboard.type("Film")
+    page.locator("ul[role=listbox] li", has_text="Cinematic Still · Film").first.click()
+    page.press("#qpyt-workflow-1-styles input", "Escape")
+    final = "[...document.querySelectorAll('#qpyt-workflow-steps textarea')].map(box => box.value).join('|')"
+    page.wait_for_function(f"{final}.includes('cinematic film still of a lighthouse')", timeout=30_000)
+    assert "Negative: " in page.evaluate(final)
 
 
 def test_up_and_down_reorder_the_steps_and_their_values_move_with_them(page, served_app):

@@ -181,7 +181,5 @@ def _lora_modules(pipeline: Any) -> list[Any]:
         for component in components.values()
         if isinstance(component, torch.nn.Module)
         for module in component.modules()
-        if isinstance(module, BaseTunerLayer)
-        and hasattr(module, "get_base_layer")
-        and hasattr(module, "lora_A")
+        if isinstance(module, BaseTunerLayer) and hasattr(module, "get_base_layer") and hasattr(module, "lora_A")
     ]

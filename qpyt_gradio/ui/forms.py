@@ -87,8 +87,15 @@ def control(
     if param.kind == "seed":
         return gr.Number(value, label=label, precision=0, minimum=-1, **options)
     if param.kind == "styles":
-        names = list(workspace.styles.styles)
-        return gr.Dropdown(names, value=list(value), multiselect=True, allow_custom_value=True, label=label, **options)
+        return gr.Dropdown(
+            style_options(workspace),
+            value=list(value),
+            multiselect=True,
+            allow_custom_value=True,
+            label=label,
+            info="a name or a category; in the order picked",
+            **options,
+        )
     if param.kind == "loras":
         text = value if isinstance(value, str) else ", ".join(f"{name}:{weight:g}" for name, weight in value)
         return gr.Textbox(text, label=f"{label} (name:weight)", **options)
@@ -132,3 +139,8 @@ class BrickForm:
     def request(self, values: dict[str, Any]) -> Any:
         values = gathered_loras(values)
         return request_from(self.brick.request, self.adapt(values) if self.adapt else values)
+
+
+def style_options(workspace: Workspace) -> list[tuple[str, str]]:
+    """Every style as (``"Name · Category"``, name), so typing a category finds its styles."""
+    return [(f"{style.name} · {style.category}", style.name) for style in workspace.styles.styles.values()]

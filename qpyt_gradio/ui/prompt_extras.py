@@ -9,17 +9,12 @@ import gradio as gr
 
 from qpyt_gradio.errors import UserFacingError
 from qpyt_gradio.ui.api import PRIVATE
-from qpyt_gradio.ui.forms import LORA_SLOT
+from qpyt_gradio.ui.forms import LORA_SLOT, style_options
 from qpyt_gradio.ui.parts import PageParts
 from qpyt_gradio.validation import LORA_WEIGHT_RANGE
 from qpyt_gradio.workspace import Workspace
 
 LORA_SLOTS = 4
-
-
-def style_options(workspace: Workspace) -> list[tuple[str, str]]:
-    """Every style as (``"Name · Category"``, name), so typing a category finds its styles."""
-    return [(f"{style.name} · {style.category}", style.name) for style in workspace.styles.styles.values()]
 
 
 def lora_options(workspace: Workspace) -> list[tuple[str, str]]:
@@ -83,17 +78,23 @@ def prompt_extras(
 
 def _preview(workspace: Workspace, has_negative: bool):
     def preview(model: str, prompt: str, *rest: Any) -> tuple[str, str]:
-        from qpyt_gradio.generation.request import model_texts
-
         negative, names = (rest[0], rest[1]) if has_negative else ("", rest[0])
-        try:
-            spec = workspace.catalog.get(model or workspace.catalog.default_name())
-            texts = model_texts(workspace.styles, spec, prompt or "", negative or "", names or [])
-        except UserFacingError as problem:
-            return str(problem), ""
-        lines = [texts.prompt, *texts.notes]
-        if texts.loras:
-            lines.append("LoRAs from the styles and the prompt: " + ", ".join(f"{n} {w:g}" for n, w in texts.loras))
-        return "\n".join(lines), texts.negative_prompt
+        return final_texts(workspace, model, prompt, negative, names)
 
     return preview
+
+
+def final_texts(workspace: Workspace, model: str, prompt: str, negative: str, names: list[str]) -> tuple[str, str]:
+    """The prompt (with notes, and the LoRAs styles and tags bring) and the negative prompt that ``model``
+    will see once the styles ``names`` are applied; a problem with them in place of the prompt."""
+    from qpyt_gradio.generation.request import model_texts
+
+    try:
+        spec = workspace.catalog.get(model or workspace.catalog.default_name())
+        texts = model_texts(workspace.styles, spec, prompt or "", negative or "", names or [])
+    except UserFacingError as problem:
+        return str(problem), ""
+    lines = [texts.prompt, *texts.notes]
+    if texts.loras:
+        lines.append("LoRAs from the styles and the prompt: " + ", ".join(f"{n} {w:g}" for n, w in texts.loras))
+    return "\n".join(lines), texts.negative_prompt

@@ -17,6 +17,7 @@ from qpyt_gradio.ui.api import GPU_QUEUE, PRIVATE, session_key
 from qpyt_gradio.ui.errors import page_text, user_errors
 from qpyt_gradio.ui.forms import control
 from qpyt_gradio.ui.parts import PageParts
+from qpyt_gradio.ui.prompt_extras import final_texts
 from qpyt_gradio.ui.running import cancel_while_running, named_handler
 from qpyt_gradio.ui.sidebar import choices_from
 from qpyt_gradio.ui.workflow_draft import EDITS, Draft, edited, moved, removed, to_document
@@ -138,12 +139,38 @@ class StepsView:
                         elem_id=f"qpyt-workflow-{index + 1}-{item.name}",
                     )
                     values.append((sid, item.name, component))
+            self._final_texts(sid, step["params"], [(name, each) for owner, name, each in values if owner == sid])
         own = [("input", sources[-1][1]), *((name, each) for owner, name, each in values if owner == sid)]
         for name, component in own:
             component.change(self._editor(sid, name), [draft, component], draft, show_progress="hidden", **EDITS)
         for button, change in ((up, -1), (down, 1)):
             button.click(lambda d, v, o=change: (moved(d, sid, o), v + 1), [draft, layout], [draft, layout], **EDITS)
         drop.click(lambda d, v: (removed(d, sid), v + 1), [draft, layout], [draft, layout], **EDITS)
+
+    def _final_texts(self, sid: int, params: dict[str, Any], fields: list[tuple[str, Any]]) -> None:
+        """Under a step that takes a prompt and styles: the prompts its model will see, kept up to date."""
+        by_name = dict(fields)
+        if "prompt" not in by_name or "styles" not in by_name:
+            return
+        names = [name for name in ("model", "prompt", "negative_prompt", "styles") if name in by_name]
+
+        def show(*values: Any) -> str:
+            given = dict(zip(names, values, strict=True))
+            final, negative = final_texts(
+                self.workspace, given.get("model") or "", given["prompt"], given.get("negative_prompt") or "",
+                list(given["styles"] or []),
+            )  # fmt: skip
+            return final + (f"\nNegative: {negative}" if negative else "")
+
+        shown = gr.Textbox(
+            show(*(params.get(name) for name in names)),
+            label="Prompts the model sees",
+            lines=2,
+            interactive=False,
+            key=f"final-{sid}",
+        )
+        inputs = [by_name[name] for name in names]
+        gr.on([each.change for each in inputs], show, inputs, shown, show_progress="hidden", **PRIVATE)
 
     @staticmethod
     def _editor(sid: int, name: str) -> Any:
