@@ -2,7 +2,8 @@
 
 For each bench engine, size and number of images, a fresh process loads the model (float32, CPU),
 runs a 64² warm-up job, resets its peak RSS (/proc/self/clear_refs), runs the job (2 steps) and
-reports its peak RSS growth; the planner predicts the same from the pipeline's description. Goal:
+reports its peak RSS growth (with glibc's mmap threshold fixed, see FIXED_MMAP_THRESHOLD); the planner predicts the
+same from the pipeline's description. Goal:
 every ratio within 0.85–1.15 (medians of ``--repeats`` runs).
 
     python bench/planner.py [--width 12] [--sides 256,384,512] [--images 1,2] [--repeats 1]
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import statistics
 import subprocess
@@ -21,6 +23,10 @@ from pathlib import Path
 from common import bench_model
 
 MIB = 1024**2
+FIXED_MMAP_THRESHOLD = {"MALLOC_MMAP_THRESHOLD_": str(128 * 1024)}
+"""glibc serves every allocation of 128 KiB or more (every tensor that matters) by its own mapping, returned at
+once when freed; by default the threshold grows after large frees and later tensors come from a heap that keeps
+its pages, so RSS would follow the allocator's history rather than the live tensors (±50 % between runs)."""
 
 
 def _status(field: str) -> int:
@@ -54,7 +60,9 @@ def child(family: str, width: int, side: int, images: int) -> None:
 
 def measure(family: str, width: int, side: int, images: int) -> dict[str, int]:
     command = [sys.executable, __file__, "--child", family, "--width", str(width), "--side", str(side)]
-    output = subprocess.run([*command, "--images", str(images)], check=True, capture_output=True, text=True).stdout
+    environment = {**os.environ, **FIXED_MMAP_THRESHOLD}
+    command += ["--images", str(images)]
+    output = subprocess.run(command, check=True, capture_output=True, text=True, env=environment).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 

@@ -17,17 +17,17 @@ from dataclasses import dataclass
 from qpyt_gradio.engines import GIB
 from qpyt_gradio.models.memory import Strategy
 
-VAE_ACTIVATIONS_PER_IMAGE = 6.4
+VAE_ACTIVATIONS_PER_IMAGE = {"cpu": 5.0, "cuda": 6.4}
 """Full-resolution activations of ``block_out_channels[0]`` channels alive at the VAE decoder's peak, per image.
 
-Fitted on an NVIDIA H200 (bench/gpu.py, torch.cuda.max_memory_allocated above the weights, bf16,
-the VAE of SDXL / FLUX.1-dev / SD 3.5 Large): 2.4 GiB with 1 image and 4.0 GiB with 2 at 1024², so
-1.6 GiB an image = 6.4 × (1024² × 128 channels × 2 bytes). Peak RSS growth on the CPU (float32,
-the bench models of bench/planner.py, 96 channels) gave 6.1–6.6 at 384² and 512², 1 and 2 images."""
+CUDA: fitted on an NVIDIA H200 (bench/gpu.py, torch.cuda.max_memory_allocated above the weights, bf16, the VAE
+of SDXL / FLUX.1-dev / SD 3.5 Large): 2.4 GiB with 1 image and 4.0 GiB with 2 at 1024², so 1.6 GiB an image =
+6.4 × (1024² × 128 channels × 2 bytes). CPU: peak RSS growth (float32, bench/planner.py's models of 96
+channels, glibc's mmap threshold fixed): 5.0–5.6 an image at 256²–512², 1 and 2 images, every engine."""
 
-VAE_ACTIVATIONS_PER_DECODE = {"cpu": 0.0, "cuda": 3.2}
-"""The same unit once per decode whatever the batch: the remaining 0.8 GiB at 1024² on the H200 (the CUDA
-allocator's rounding and convolution workspaces); none measured on the CPU."""
+VAE_ACTIVATIONS_PER_DECODE = {"cpu": 0.15, "cuda": 3.2}
+"""The same unit once per decode whatever the batch: on the H200 the remaining 0.8 GiB at 1024² (the CUDA
+allocator's rounding and convolution workspaces); on the CPU the few MiB a decode keeps besides."""
 
 DENOISER_ACTIVATIONS = 16.0
 """Activations of (tokens × width) alive at the denoiser's peak, per sample of the batch.
@@ -118,7 +118,7 @@ def vae_decode_bytes(vae: VaeShape, job: JobShape, element_bytes: int, allocator
         height, width = min(height, vae.tile_pixels), min(width, vae.tile_pixels)
         assembled = 3 * job.width * job.height * job.images * element_bytes
     unit = height * width * vae.full_resolution_channels * element_bytes
-    count = VAE_ACTIVATIONS_PER_IMAGE * job.images + VAE_ACTIVATIONS_PER_DECODE[allocator]
+    count = VAE_ACTIVATIONS_PER_IMAGE[allocator] * job.images + VAE_ACTIVATIONS_PER_DECODE[allocator]
     return int(unit * count) + assembled
 
 
