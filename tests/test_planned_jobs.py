@@ -2,6 +2,8 @@
 model is read (or, for the loaded model, before it runs, which stays loaded), FP8 storage on a tiny model."""
 
 import re
+import shutil
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -78,3 +80,13 @@ def test_fp8_storage_weighs_what_the_planner_says_and_draws_close_to_full_precis
     error = np.abs(images[0] - images[1]).mean()
     print(f"{family} FP8 storage vs float32: mean abs error {error:.2f} / 255")
     assert 0 < error < 8
+
+
+def test_a_folder_holding_two_variants_of_a_component_is_counted_once(demo_models, tmp_path):
+    spec = demo_models["demo-sdxl"]
+    folder = tmp_path / "two-variants"
+    shutil.copytree(spec.location, folder)
+    unet = next((folder / "unet").glob("*.safetensors"))
+    shutil.copy(unet, unet.with_name(unet.name.replace(".safetensors", ".fp16.safetensors")))
+    copy = replace(spec, name="two-variants", location=str(folder))
+    assert estimate(copy, 4).total_bytes == estimate(spec, 4).total_bytes

@@ -271,11 +271,11 @@ class Registry:
     def _take_back(self) -> Any | None:
         """The resident pipeline, no longer resident, as its base model on the CPU (no LoRA, no hook) when its
         strategy allows; else it is released completely and None comes back."""
-        resident, self._resident = self._resident, None
+        resident = self._resident
         if resident is None or resident.decision.strategy not in CACHEABLE:
-            self._resident = resident
             self.release_image_pipeline()
             return None
+        self._resident = None
         base = resident.pipelines["txt2img"]
         resident.adapters.apply(base, [], resident.spec.name)
         _dismantle(resident)

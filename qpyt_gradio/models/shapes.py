@@ -4,6 +4,7 @@ VAE's decoder), or a model not loaded yet from the size of its files."""
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from pathlib import Path
@@ -85,29 +86,42 @@ def fp8_bytes(denoiser: torch.nn.Module) -> int:
 
 def expected_bytes(spec: ModelSpec, element_size: int) -> int | None:
     """About how much RAM ``spec`` takes once loaded with weights of ``element_size`` bytes: the tensors its
-    safetensors files declare (a folder, a single file, or a hub model's newest downloaded snapshot), other
-    weight files (GGUF) as they are stored; None when its files are not on this machine yet. Components a
-    single file takes from its family's base are not counted."""
-    files = _weight_files(spec)
-    if files is None:
-        return None
-    return sum(_loaded_bytes(path, element_size) for path in files)
-
-
-def _weight_files(spec: ModelSpec) -> list[Path] | None:
-    if spec.source == "hub":
-        from huggingface_hub import constants
-
-        snapshots = Path(constants.HF_HUB_CACHE) / f"models--{spec.location.replace('/', '--')}" / "snapshots"
-        found = sorted(snapshots.iterdir(), key=lambda path: path.stat().st_mtime) if snapshots.is_dir() else []
-        location = found[-1] if found else snapshots
-    else:
-        location = Path(spec.location)
+    safetensors files declare (a single file, or a diffusers folder's components, a hub model's newest
+    downloaded snapshot; one copy where a folder holds several variants, e.g. fp16 and fp32), other weight files
+    (GGUF) as they are stored; None when its files are not on this machine yet. Components a single file takes
+    from its family's base are not counted."""
+    location = _location(spec)
     if location.is_file():
-        return [location]
-    if location.is_dir():
-        return [path for path in location.rglob("*") if path.suffix in (".safetensors", ".gguf") and path.is_file()]
-    return None
+        return _loaded_bytes(location, element_size)
+    if not location.is_dir():
+        return None
+    index = location / "model_index.json"
+    components = [location / name for name in json.loads(index.read_text())] if index.is_file() else [location]
+    return sum(_one_variant(folder, element_size) for folder in components if folder.is_dir())
+
+
+def _location(spec: ModelSpec) -> Path:
+    if spec.source != "hub":
+        return Path(spec.location)
+    from huggingface_hub import constants
+
+    snapshots = Path(constants.HF_HUB_CACHE) / f"models--{spec.location.replace('/', '--')}" / "snapshots"
+    found = sorted(snapshots.iterdir(), key=lambda path: path.stat().st_mtime) if snapshots.is_dir() else []
+    return found[-1] if found else snapshots
+
+
+def _one_variant(folder: Path, element_size: int) -> int:
+    """The weights of one component folder, counted once: the smallest of its variants (files grouped by what
+    stands between their stem and suffix, shard numbers aside)."""
+    variants: dict[str, int] = {}
+    for path in folder.iterdir():
+        if path.suffix in (".safetensors", ".gguf") and path.is_file():
+            variant = SHARD.sub("", ".".join(path.name.split(".")[1:-1]))
+            variants[variant] = variants.get(variant, 0) + _loaded_bytes(path, element_size)
+    return min(variants.values(), default=0)
+
+
+SHARD = re.compile(r"-\d{5}-of-\d{5}$")
 
 
 def _loaded_bytes(path: Path, element_size: int) -> int:
