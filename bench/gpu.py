@@ -5,11 +5,14 @@ GPU, then the app's generate path under each memory strategy (``auto``: the plan
 model offload with the denoiser stored in FP8), with its peak VRAM, the planner's predicted peak ÷ the measured
 one, and its speed relative to bare diffusers; then, with the whole pipeline on the GPU, the peak VRAM of one
 job at several sizes and batch sizes next to the weights' own memory (what a memory planner has
-to predict). Stops starting new runs when the time budget is spent, so it ends within the budget
-plus one run (default 420 s: under 8 minutes on an H100).
+to predict). With ``--gguf Q8_0`` (or ``Q4_0``), FLUX.1 runs again with its transformer as a GGUF file of that
+quant type (quantized with torch on the bench's device, written with gguf's writer, loaded through diffusers'
+GGUF support as the app loads one; the other components stay bf16), under each strategy; the file's size
+and its write and load times are printed. Stops starting new runs when the time budget is spent, so it ends
+within the budget plus one run (default 420 s: under 8 minutes on an H100).
 
     python bench/gpu.py [--families sdxl,flux,sd3] [--strategies auto,gpu,model_offload,fp8_storage,group_offload]
-                        [--peak-sizes 512,768,1024] [--peak-batches 1,2]
+                        [--peak-sizes 512,768,1024] [--peak-batches 1,2] [--gguf Q8_0|Q4_0]
     python bench/gpu.py --dry-run     # CPU, tiny models: checks the harness on any machine
 """
 
@@ -20,11 +23,14 @@ import gc
 import queue
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 import torch
 from common import bench_workspace, catalog_of
+from diffusers import DiffusionPipeline
+from gguf_build import QUANTS, load_gguf_denoiser, write_gguf_denoiser
 
 from qpyt_gradio.bricks.contract import Job
 from qpyt_gradio.bricks.generate import BRICK as GENERATE
@@ -33,6 +39,7 @@ from qpyt_gradio.demo import pipelines as tiny
 from qpyt_gradio.generation.request import prepare
 from qpyt_gradio.generation.txt2img import call_arguments
 from qpyt_gradio.models.catalog import ModelSpec
+from qpyt_gradio.models.gguf_file import read_gguf
 from qpyt_gradio.models.loading import quiet_progress
 from qpyt_gradio.models.memory import free_memory
 from qpyt_gradio.models.registry import Registry
@@ -129,12 +136,17 @@ def peak_row(family: str, pipeline, prepared) -> str:
 
 
 def app_rate(
-    family: str, strategy: str, params: GenerateRequest, device: str, dry_run: bool
+    family: str,
+    strategy: str,
+    params: GenerateRequest,
+    device: str,
+    dry_run: bool,
+    make: Callable[[], DiffusionPipeline] | None = None,
 ) -> tuple[float, float | None, str]:
     """The app's speed and peak VRAM under ``strategy``, and the strategy the planner placed it with, with its
-    predicted peak ÷ the measured one."""
+    predicted peak ÷ the measured one. ``make`` builds the pipeline on the CPU (default: the family's)."""
     spec = ModelSpec(f"bench-{family}", "folder", "-", family, VARIANTS[family])
-    built = {"pipeline": build(family, device, dry_run).to("cpu")}
+    built = {"pipeline": make() if make is not None else build(family, device, dry_run).to("cpu")}
 
     def loader(_spec, _dtype):
         pipeline = built.pop("pipeline")
@@ -159,6 +171,65 @@ def app_rate(
     return clock.rate(), peak, placed
 
 
+class GGUFDenoiser:
+    """A family's random denoiser written once as a GGUF file of ``quant``; :meth:`pipeline` builds the family's
+    pipeline with that file's denoiser, loaded as the app loads a GGUF denoiser, in place of its own."""
+
+    def __init__(self, family: str, quant: str, device: str, dry_run: bool, folder: Path) -> None:
+        self.family, self.device, self.dry_run = family, device, dry_run
+        self.class_name, self.subfolder = ModelSpec("-", "folder", "-", family, VARIANTS[family]).engine.denoiser
+        source = getattr(build(family, device, dry_run), self.subfolder)
+        self.dtype = source.dtype
+        source.save_config(folder / "config" / self.subfolder)
+        self.config = folder / "config"
+        start = time.perf_counter()
+        self.path = write_gguf_denoiser(source, family, quant, folder / f"{family}-{quant}.gguf")
+        self.write_seconds = time.perf_counter() - start
+        self.load_seconds: list[float] = []
+        del source
+        free_memory()
+
+    def pipeline(self) -> DiffusionPipeline:
+        pipeline = build(self.family, self.device, self.dry_run)
+        setattr(pipeline, self.subfolder, None)
+        free_memory()
+        denoiser, seconds = load_gguf_denoiser(self.path, self.class_name, self.config, self.subfolder, self.dtype)
+        self.load_seconds.append(seconds)
+        pipeline = pipeline.to("cpu")
+        setattr(pipeline, self.subfolder, denoiser)
+        return pipeline
+
+
+def gguf_rows(
+    quant: str,
+    strategies: list[str],
+    params: GenerateRequest,
+    bare: float,
+    device: str,
+    dry_run: bool,
+    over_budget: Callable[[], bool],
+) -> None:
+    """Print the GGUF file's figures, then one row per strategy with FLUX.1's denoiser read from that file."""
+    family = "flux"
+    with tempfile.TemporaryDirectory(prefix="qpyt-gpu-bench-gguf-") as folder:
+        denoiser = GGUFDenoiser(family, quant, device, dry_run, Path(folder))
+        contents = read_gguf(denoiser.path)
+        kinds = list(contents.tensor_types.values())
+        print(
+            f"{family:6s} GGUF {quant}: file {contents.size / 1024**2:,.1f} MiB ({kinds.count(quant)} of {len(kinds)} "
+            f"tensors {quant}), written in {denoiser.write_seconds:.1f} s",
+            flush=True,
+        )
+        for strategy in strategies:
+            label = f"{quant}, {strategy}"
+            if over_budget():
+                print(f"{family:6s} {label:25s} skipped: time budget spent")
+                continue
+            rate, peak, placed = app_rate(family, strategy, params, device, dry_run, denoiser.pipeline)
+            placed += f", loaded in {denoiser.load_seconds[-1]:.1f} s"
+            print(f"{family:6s} {label:25s} {rate:8.3f} {rate / bare:8.3f} {_gib(peak):>10s}  {placed}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--families", default="sdxl,flux,sd3")
@@ -169,6 +240,11 @@ def main() -> None:
     parser.add_argument("--peak-batches", default="1,2", help="batch sizes of the peak-memory table")
     parser.add_argument("--budget", type=float, default=420.0, help="seconds after which no new run starts")
     parser.add_argument("--dry-run", action="store_true", help="CPU and tiny models: check the harness")
+    parser.add_argument(
+        "--gguf",
+        choices=QUANTS,
+        help="also run FLUX.1 with its transformer as a GGUF file of this quant type, under each strategy",
+    )
     arguments = parser.parse_args()
     if arguments.dry_run:
         device, strategies, size = "cpu", ["cpu"], 128
@@ -186,7 +262,7 @@ def main() -> None:
         peak_cases = [(size // 8, batch) for size, batch in peak_cases]
     start = time.monotonic()
     peak_table: list[str] = []
-    print(f"{'engine':6s} {'path':20s} {'it/s':>8s} {'vs bare':>8s} {'peak VRAM':>10s}")
+    print(f"{'engine':6s} {'path':25s} {'it/s':>8s} {'vs bare':>8s} {'peak VRAM':>10s}")
     for family in arguments.families.split(","):
         params = GenerateRequest(
             "a lighthouse on a cliff at dusk",
@@ -202,14 +278,27 @@ def main() -> None:
             continue
         bare, peak, rows = bare_rate(family, params, device, arguments.dry_run, peak_cases)
         peak_table += rows
-        print(f"{family:6s} {'bare diffusers':20s} {bare:8.3f} {1.0:8.3f} {_gib(peak):>10s}", flush=True)
+        print(f"{family:6s} {'bare diffusers':25s} {bare:8.3f} {1.0:8.3f} {_gib(peak):>10s}", flush=True)
         for strategy in strategies:
             if time.monotonic() - start > arguments.budget:
-                print(f"{family:6s} {strategy:20s} skipped: time budget spent")
+                print(f"{family:6s} {strategy:25s} skipped: time budget spent")
                 continue
             rate, peak, placed = app_rate(family, strategy, params, device, arguments.dry_run)
-            row = f"{family:6s} {'app, ' + strategy:20s} {rate:8.3f} {rate / bare:8.3f} {_gib(peak):>10s}  {placed}"
+            row = f"{family:6s} {'app, ' + strategy:25s} {rate:8.3f} {rate / bare:8.3f} {_gib(peak):>10s}  {placed}"
             print(row, flush=True)
+        if arguments.gguf and family == "flux":
+            if time.monotonic() - start > arguments.budget:
+                print(f"{family:6s} GGUF {arguments.gguf} skipped: time budget spent")
+                continue
+            gguf_rows(
+                arguments.gguf,
+                strategies,
+                params,
+                bare,
+                device,
+                arguments.dry_run,
+                lambda: time.monotonic() - start > arguments.budget,
+            )
     print(f"\n{'engine':6s} {'job':>10s}  {'weights':>10s} {'peak':>10s} {'working':>10s}")
     print("\n".join(peak_table))
     print(f"total {time.monotonic() - start:.0f} s")
