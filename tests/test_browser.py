@@ -49,11 +49,12 @@ def send_to(page, key: str, brick: str) -> None:
     page.locator("ul[role=listbox] li", has_text=brick).first.click()
 
 
-def settled_value(page, selector: str) -> str:
-    """The value of the text field ``selector`` once it stops changing (a streamed text is complete)."""
+def settled_value(page, selector: str, quiet_ms: int = 700) -> str:
+    """The value of the text field ``selector`` once it stops changing for ``quiet_ms`` (a streamed text is
+    complete)."""
     value = page.input_value(selector)
     while True:
-        page.wait_for_timeout(700)
+        page.wait_for_timeout(quiet_ms)
         again = page.input_value(selector)
         if again == value:
             return value
@@ -170,7 +171,7 @@ def test_image_to_prompt_to_enhanced_prompt_undone_and_redone_to_image_in_a_few_
         arg=described,
         timeout=60_000,
     )
-    enhanced = settled_value(page, "#qpyt-prompt textarea")  # the enhancer streams its text
+    enhanced = settled_value(page, "#qpyt-prompt textarea", 2500)  # the enhancer streams; a busy machine pauses it
     for expected in (described, enhanced):  # Undo, then Undo the undo
         page.click("#qpyt-bar-undo")
         page.wait_for_function(

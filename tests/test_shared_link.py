@@ -8,6 +8,7 @@ lane for minutes). Two clients share the GPU lane fairly, and one client cannot 
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -167,14 +168,20 @@ BATCH_JOB = {"prompt": "a cat", "model": "demo-sdxl", "width": 192, "height": 19
 
 
 def test_two_clients_share_the_lane_fairly_and_one_cannot_fill_it(shared_app):
-    """A sends six jobs at once: one runs, four wait (the most one client may have) and the sixth is refused.
+    """A sends a job, then five more once it runs: four wait (the most one client may have) and the sixth is refused.
     B's single job, sent last, runs right after the running one instead of after all of A's."""
     first, second = Client(shared_app["url"], verbose=False), Client(shared_app["url"], verbose=False)
     finished: list[str] = []
-    sent = [
-        first.submit(**BATCH_JOB, seed=seed, api_name="/generate", result_callbacks=[lambda *_: finished.append("A")])
-        for seed in range(6)
-    ]
+
+    def send(seed: int) -> Any:
+        done = [lambda *_: finished.append("A")]
+        return first.submit(**BATCH_JOB, seed=seed, api_name="/generate", result_callbacks=done)
+
+    running = send(0)
+    deadline = time.monotonic() + 60
+    while not running.status().progress_data and time.monotonic() < deadline:  # its first step: it has the lane
+        time.sleep(0.02)
+    sent = [running, *(send(seed) for seed in range(1, 6))]
     other = second.submit(**BATCH_JOB, api_name="/generate", result_callbacks=[lambda *_: finished.append("B")])
     assert other.result()
     refused = []
