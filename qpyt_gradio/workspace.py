@@ -11,6 +11,7 @@ import contextlib
 import functools
 import logging
 import threading
+import time
 import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -42,6 +43,13 @@ class JobFlag(threading.Event):
         super().__init__()
         self.seconds: float | None = None
         self.expired = False
+        self.set_at: float | None = None
+
+    def set(self) -> None:
+        """Set the flag, noting when it was first set (``time.monotonic``)."""
+        if self.set_at is None:
+            self.set_at = time.monotonic()
+        super().set()
 
     @contextlib.contextmanager
     def time_limit(self, seconds: float | None) -> Iterator[None]:

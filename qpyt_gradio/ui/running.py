@@ -110,14 +110,20 @@ def in_lane(
 
 
 def until_stopped(events: Iterator[object], cancel: JobFlag) -> Iterator[object]:
-    """The job's ``events``; a :class:`Raised` error raised here. Once ``cancel`` is set the job is
-    stopped here (its generator, and on ZeroGPU its process, is closed by the caller) if it did not stop
-    itself first."""
+    """The job's ``events``; a :class:`Raised` error raised here.
+
+    Once ``cancel`` is set, a job stops itself after its current step and says so (a workflow with
+    the outputs it keeps): the progress it reported before the flag was set is dropped meanwhile. A
+    job still reporting steps made after that did not see the flag (on ZeroGPU it stays in this
+    process), nor one sending anything else: it is stopped here, and its generator (and process)
+    closed by the caller."""
     last: StepEvent | None = None
     for event in events:
         if isinstance(event, Raised):
             raise event.error
         if cancel.is_set():
+            if isinstance(event, StepEvent) and cancel.set_at is not None and event.made < cancel.set_at:
+                continue
             raise GenerationCancelled(f"Cancelled after step {last.done} of {last.total}." if last else "Cancelled.")
         if isinstance(event, StepEvent):
             last = event
@@ -284,10 +290,11 @@ def workflow_events(
                 cancel,
                 lambda: gpu_workflow_events(workspace, cancel, choices, workflow, given),
             )
-        except WorkflowCancelled as stopped:
-            if not cancel.expired:
+        except GenerationCancelled as stopped:  # the run's own report keeps its outputs; a stop here, none
+            if isinstance(stopped, WorkflowCancelled) and not cancel.expired:
                 raise
-            explained = WorkflowCancelled(cancel.explain(str(stopped)), stopped.kept)
+            kept = stopped.kept if isinstance(stopped, WorkflowCancelled) else ()
+            explained = WorkflowCancelled(cancel.explain(str(stopped)), kept)
         else:
             return
     raise explained

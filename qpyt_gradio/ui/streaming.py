@@ -13,7 +13,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from PIL import Image
@@ -26,7 +26,8 @@ PREVIEW_INTERVAL_S = 0.4
 @dataclass(frozen=True)
 class StepEvent:
     """``done`` of ``total`` steps (or tiles: ``unit``), ``elapsed`` seconds since the job's first one,
-    ``left`` seconds to go at the pace so far (None until two have been timed)."""
+    ``left`` seconds to go at the pace so far (None until two have been timed); ``made``: when it was
+    reported (``time.monotonic``, one clock for the processes of a machine)."""
 
     done: int
     total: int
@@ -34,6 +35,7 @@ class StepEvent:
     unit: str = "step"
     elapsed: float = 0.0
     left: float | None = None
+    made: float = field(default_factory=time.monotonic)
 
 
 @dataclass(frozen=True)

@@ -44,8 +44,8 @@ class WorkflowFailed(UserFacingError):
         super().__init__(message)
         self.kept = kept
 
-    def __reduce__(self) -> tuple[type[WorkflowCancelled], tuple[str, tuple[StepOutcome, ...]]]:
-        return WorkflowCancelled, (str(self), self.kept)
+    def __reduce__(self) -> tuple[type[WorkflowFailed], tuple[str, tuple[StepOutcome, ...]]]:
+        return WorkflowFailed, (str(self), self.kept)
 
 
 class WorkflowCancelled(GenerationCancelled):
