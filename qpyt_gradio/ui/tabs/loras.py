@@ -106,13 +106,15 @@ def build_loras(workspace: Workspace, parts: PageParts) -> None:
         reload_styles = gr.Button("Reload the styles", size="sm", elem_id="qpyt-styles-reload")
 
     pickers = parts.lora_pickers
-    listing = [table, chosen, *pickers]
+    listing = [table, chosen, confirm_row, doomed, *pickers]
 
     def listed(model_name: str, query: str, name: str | None = None) -> list[Any]:
+        """The listing updated, the pick set to ``name`` and a pending Delete… dismissed, all in one update."""
         options = lora_options(workspace)
         return [
             lora_rows(workspace, model_name, query),
             gr.update(choices=_names(workspace), value=name),
+            *dismissed(),
             *[gr.update(choices=options) for _ in pickers],
         ]
 
@@ -135,21 +137,23 @@ def build_loras(workspace: Workspace, parts: PageParts) -> None:
             raise UserFacingError("Pick a LoRA to delete first.")
         workspace.loras.delete(name)
         gr.Info(page_text(f"Deleted {name}."))
-        return [*listed(model_name, query), gr.update(visible=False), None]
+        return listed(model_name, query)
 
-    def select_row(event: gr.SelectData) -> Any:
-        return event.row_value[0] if event.row_value else gr.skip()
+    def select_row(event: gr.SelectData) -> tuple[Any, ...]:
+        if not event.row_value:
+            return gr.skip(), gr.skip(), gr.skip()
+        return event.row_value[0], *dismissed()
 
     search.change(lambda m, q: lora_rows(workspace, m, q), [model, search], table, show_progress="hidden", **PRIVATE)
     model.change(lambda m, q: lora_rows(workspace, m, q), [model, search], table, show_progress="hidden", **PRIVATE)
     rescan.click(do_rescan, [model, search], listing, **PRIVATE)
-    table.select(select_row, None, chosen, **PRIVATE)
+    table.select(select_row, None, [chosen, confirm_row, doomed], **PRIVATE)
     chosen.change(_details(workspace), chosen, [details, preview, new_name], **PRIVATE)
-    chosen.change(dismissed, None, [confirm_row, doomed], **PRIVATE)
+    chosen.input(dismissed, None, [confirm_row, doomed], **PRIVATE)  # another pick; the page's own updates dismiss
     rename.click(do_rename, [chosen, new_name, model, search], listing, **PRIVATE)
     delete.click(asking("Pick a LoRA to delete first."), chosen, [confirm_row, doomed], **PRIVATE)
     keep.click(dismissed, None, [confirm_row, doomed], **PRIVATE)
-    confirm.click(do_delete, [doomed, model, search], [*listing, confirm_row, doomed], **PRIVATE)
+    confirm.click(do_delete, [doomed, model, search], listing, **PRIVATE)
     insert_triggers.click(_insert(workspace, _triggers_of), [parts.prompt, chosen], parts.prompt, **PRIVATE)
     insert_tag.click(
         _insert(workspace, lambda item: lora_tag(item.name, 1.0)), [parts.prompt, chosen], parts.prompt, **PRIVATE

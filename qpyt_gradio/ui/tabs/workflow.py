@@ -159,12 +159,12 @@ def build_workflow(workspace: Workspace, parts: PageParts) -> None:
         return showing(workflow_in_file(Path(path)), "", current, version)
 
     @user_errors
-    def rename_saved(chosen: str | None, target: str) -> Any:
+    def rename_saved(chosen: str | None, target: str) -> tuple[Any, ...]:
         if not chosen:
             raise InvalidInput("Pick the saved workflow to rename first.")
         path = saved.rename(chosen, target)
         gr.Info(page_text(f"Renamed {chosen} to {path.stem}."))
-        return gr.update(choices=saved.names(), value=path.stem)
+        return gr.update(choices=saved.names(), value=path.stem), *dismissed()
 
     @user_errors
     def delete_saved(chosen: str | None) -> tuple[Any, ...]:
@@ -182,10 +182,10 @@ def build_workflow(workspace: Workspace, parts: PageParts) -> None:
     load_preset.click(loader(presets, "Pick a preset first."), [preset, draft, layout], shown, **EDITS)
     opened.upload(open_file, [opened, draft, layout], shown, **EDITS)
     parts.openers["workflow"] = Opener("workflow", open_file, [draft, layout], shown, EDITS)
-    rename.click(rename_saved, [mine, new_name], mine, **PRIVATE)
+    rename.click(rename_saved, [mine, new_name], [mine, confirm_row, doomed], **PRIVATE)
     delete.click(asking(NOTHING_TO_DELETE), mine, [confirm_row, doomed], **PRIVATE)
     keep.click(dismissed, None, [confirm_row, doomed], **PRIVATE)
-    mine.change(dismissed, None, [confirm_row, doomed], **PRIVATE)
+    mine.input(dismissed, None, [confirm_row, doomed], **PRIVATE)  # another pick; the page's own updates dismiss
     confirm.click(delete_saved, doomed, [mine, confirm_row, doomed], **PRIVATE)
     wire_cancel(workspace, cancel)
 
