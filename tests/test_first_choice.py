@@ -32,12 +32,16 @@ def test_the_first_model_follows_the_gpu(tmp_path, gpu, kind, without_demo, with
     assert catalog.default_name() == with_demo
 
 
-def test_the_gpu_is_read_with_nvidia_smi_when_there_is_one(tmp_path, monkeypatch):
+def test_the_gpu_is_read_with_nvidia_smi_when_there_is_one(tmp_path, monkeypatch, request):
     monkeypatch.setenv("PATH", str(tmp_path))
+    gpu_memory_bytes.cache_clear()
+    request.addfinalizer(gpu_memory_bytes.cache_clear)
     assert gpu_memory_bytes() is None
     tool = tmp_path / "nvidia-smi"
     tool.write_text("#!/bin/sh\necho 24576\n")  # what --query-gpu=memory.total --format=csv,noheader,nounits prints
     os.chmod(tool, 0o755)
+    assert gpu_memory_bytes() is None, "asked once per process"
+    gpu_memory_bytes.cache_clear()
     assert gpu_memory_bytes() == 24 * GIB
 
 

@@ -9,6 +9,7 @@ and a Hugging Face token.
 
 from __future__ import annotations
 
+import functools
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -40,8 +41,9 @@ DOWNLOADS = {
 }
 
 
+@functools.cache
 def gpu_memory_bytes() -> int | None:
-    """The memory of the first NVIDIA GPU, or None without one (or without ``nvidia-smi``)."""
+    """The memory of the first NVIDIA GPU, or None without one (or without ``nvidia-smi``); asked once."""
     command = shutil.which("nvidia-smi")
     if command is None:
         return None
