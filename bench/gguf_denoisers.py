@@ -1,12 +1,12 @@
 """GGUF denoisers against unquantized ones: image error, denoiser load time and weight memory.
 
-For the bench-sized FLUX and SD3 models, the transformer is written as GGUF (Q8_0, Q4_0, Q4_K)
+For the bench-sized FLUX, SD3 and SDXL models, the denoiser is written as GGUF (Q8_0, Q4_0, Q4_K)
 the way the tests write theirs, then loaded through the app's path (catalog spec, ``load_pipeline``
 with the components from a configs folder) computing in fp32. Printed per quant type: the mean
 absolute error of the output image against the fp32 model's (0-255 scale), the denoiser's load
-time and weight bytes ÷ those of the bf16 transformer, and how many of the file's 2-D weights are
+time and weight bytes ÷ those of the bf16 denoiser, and how many of the file's 2-D weights are
 quantized. Q4_K quantizes only rows that are multiples of 256 values: at a width that is a multiple
-of 8 (the default), the transformers' attention and MLP layers are.
+of 8 (the default), the attention and MLP layers are.
 
     python bench/gguf_denoisers.py [--width 8] [--steps 4]
 """
@@ -28,12 +28,12 @@ import diffusers
 import numpy as np
 import torch
 from gguf import GGUFReader
-from support.gguf_files import write_flux_gguf, write_sd3_gguf
+from support.gguf_files import write_flux_gguf, write_sd3_gguf, write_sdxl_gguf
 
 from qpyt_gradio.models.catalog import ModelSpec, spec_for_path
-from qpyt_gradio.models.loading import load_pipeline
+from qpyt_gradio.models.loading import load_denoiser, load_pipeline
 
-WRITERS = {"flux": write_flux_gguf, "sd3": write_sd3_gguf}
+WRITERS = {"flux": write_flux_gguf, "sd3": write_sd3_gguf, "sdxl": write_sdxl_gguf}
 QUANTS = ("Q8_0", "Q4_0", "Q4_K")
 
 
@@ -66,23 +66,23 @@ def bench_family(family: str, width: int, steps: int, models_dir: Path) -> None:
     folder = Path(reference.location)
     (models_dir / "configs").mkdir(parents=True, exist_ok=True)
     (models_dir / "configs" / family).symlink_to(folder)
-    denoiser_class = getattr(diffusers, reference.engine.denoiser[0])
+    class_name, subfolder = reference.engine.denoiser
+    denoiser_class = getattr(diffusers, class_name)
     reference_image = output(reference, torch.float32, steps)
     bf16_seconds, bf16_model = timed_load(
-        lambda: denoiser_class.from_pretrained(folder, subfolder="transformer", dtype=torch.bfloat16)
+        lambda: denoiser_class.from_pretrained(folder, subfolder=subfolder, dtype=torch.bfloat16)
     )
     bf16_bytes = weight_bytes(bf16_model)
     bf16_error = np.abs(output(reference, torch.bfloat16, steps) - reference_image).mean()
-    print(f"{family} w{width}: bf16 transformer {bf16_bytes / 1e6:.2f} MB, loads in {bf16_seconds * 1000:.0f} ms")
+    print(f"{family} w{width}: bf16 {subfolder} {bf16_bytes / 1e6:.2f} MB, loads in {bf16_seconds * 1000:.0f} ms")
     print(f"  bf16  image error vs fp32 {bf16_error:6.3f} / 255")
     for quant in QUANTS:
         path = WRITERS[family](folder, models_dir / f"{family}-{quant}.gguf", quant)
         spec = spec_for_path(path, models_dir / "configs")
         error = np.abs(output(spec, torch.float32, steps) - reference_image).mean()
-        config = diffusers.GGUFQuantizationConfig(compute_dtype=torch.bfloat16)
         seconds, model = timed_load(
-            lambda path=path, config=config: denoiser_class.from_single_file(
-                str(path), config=str(folder), subfolder="transformer", quantization_config=config
+            lambda path=path: load_denoiser(
+                path, reference.engine.denoiser, str(folder), torch.bfloat16, quantized=True
             )
         )
         kinds = [tensor.tensor_type.name for tensor in GGUFReader(path).tensors if len(tensor.shape) == 2]

@@ -1,4 +1,4 @@
-"""GGUF denoisers: tiny FLUX and SD3 transformers quantized with gguf, dropped in ``models/``.
+"""GGUF denoisers: tiny FLUX and SD3 transformers and SDXL UNet quantized with gguf, dropped in ``models/``.
 
 Loaded through the same path as a user's file: detection from the GGUF header, the denoiser
 read by diffusers' GGUF support, the other components from ``models/configs/<family>``.
@@ -11,20 +11,37 @@ import pytest
 import torch
 from gguf import GGMLQuantizationType, quants
 from PIL import Image
-from support.gguf_files import quantize_q4_k, wide_flux_folder, write_flux_gguf, write_gguf, write_sd3_gguf
+from support.gguf_files import (
+    quantize_q4_k,
+    wide_flux_folder,
+    write_flux_gguf,
+    write_gguf,
+    write_sd3_gguf,
+    write_sdxl_gguf,
+)
 from support.running import run
 
 from qpyt_gradio.errors import ModelUnavailable
 from qpyt_gradio.models.loading import load_pipeline
-from qpyt_gradio.models.memory import Strategy
+from qpyt_gradio.models.memory import Strategy, denoiser_of
 from qpyt_gradio.models.planner import strategies
 from qpyt_gradio.models.shapes import describe
 from qpyt_gradio.settings import Settings
 from qpyt_gradio.ui.sidebar import memory_panel
 from qpyt_gradio.workspace import Workspace
 
-WRITERS = {"flux": write_flux_gguf, "sd3": write_sd3_gguf}
-UNQUANTIZED = {"flux": "vae, text_encoder, text_encoder_2", "sd3": "vae, text_encoder, text_encoder_2, text_encoder_3"}
+WRITERS = {"flux": write_flux_gguf, "sd3": write_sd3_gguf, "sdxl": write_sdxl_gguf}
+UNQUANTIZED = {
+    "flux": "vae, text_encoder, text_encoder_2",
+    "sd3": "vae, text_encoder, text_encoder_2, text_encoder_3",
+    "sdxl": "vae, text_encoder, text_encoder_2",
+}
+
+
+def stored(name: str, family: str, quant: str) -> str:
+    """The memory panel's line for a GGUF model: how each component is held."""
+    denoiser = "unet" if family == "sdxl" else "transformer"
+    return f"{name} (image pipeline, {UNQUANTIZED[family]} float32; {denoiser} GGUF {quant})"
 
 
 @pytest.fixture()
@@ -80,11 +97,13 @@ def test_detection_reads_family_quant_type_and_size(workspace, models_dir):
     assert workspace.catalog.get("tiny-flux-Q8_0.gguf").variant == "dev"
 
 
-def test_the_loaded_denoiser_keeps_its_quantized_weights(workspace):
-    pipeline = load_pipeline(workspace.catalog.get("tiny-flux-Q8_0.gguf"), torch.float32)
-    kinds = {getattr(parameter, "quant_type", None) for parameter in pipeline.transformer.parameters()}
+@pytest.mark.parametrize("family", list(WRITERS))
+def test_the_loaded_denoiser_keeps_its_quantized_weights(workspace, family):
+    spec = workspace.catalog.get(f"tiny-{family}-Q8_0.gguf")
+    pipeline = load_pipeline(spec, torch.float32)
+    kinds = {getattr(parameter, "quant_type", None) for parameter in denoiser_of(pipeline).parameters()}
     assert {kind.name for kind in kinds if kind is not None} == {"Q8_0"}
-    shape = describe(pipeline, workspace.catalog.get("tiny-flux-Q8_0.gguf").engine, "tiny")
+    shape = describe(pipeline, spec.engine, "tiny")
     assert shape.fp8_denoiser_bytes == 0, "a quantized denoiser is not offered FP8 storage"
     assert Strategy.FP8_STORAGE not in strategies("cuda", shape)
 
@@ -93,7 +112,7 @@ def test_the_loaded_denoiser_keeps_its_quantized_weights(workspace):
 def test_q8_gguf_generates_close_to_the_unquantized_model(workspace, family):
     quantized = image(workspace, f"tiny-{family}-Q8_0.gguf")
     shown = memory_panel(workspace)[0][0][0]  # the memory panel's first row: how each component is stored
-    assert shown == f"tiny-{family}-Q8_0.gguf (image pipeline, {UNQUANTIZED[family]} float32; transformer GGUF Q8_0)"
+    assert shown == stored(f"tiny-{family}-Q8_0.gguf", family, "Q8_0")
     reference = image(workspace, f"demo-{family}")
     assert memory_panel(workspace)[0][0][0] == f"demo-{family} (image pipeline, float32)"
     error = np.abs(quantized - reference).mean()
@@ -155,7 +174,7 @@ def test_a_q4_k_flux_is_detected_loaded_quantized_and_generates_close_to_fp32(wi
     assert {kind.name for kind in kinds if kind is not None} == {"Q4_K"}
     quantized = image(wide_workspace, "wide-flux-Q4_K.gguf")
     shown = memory_panel(wide_workspace)[0][0][0]
-    assert shown == f"wide-flux-Q4_K.gguf (image pipeline, {UNQUANTIZED['flux']} float32; transformer GGUF Q4_K)"
+    assert shown == stored("wide-flux-Q4_K.gguf", "flux", "Q4_K")
     error = np.abs(quantized - image(wide_workspace, "wide-flux")).mean()
     print(f"flux Q4_K vs fp32: mean abs error {error:.3f} / 255")
     assert 0 < error < 6.0

@@ -11,11 +11,14 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import torch
 from gguf import GGUFReader
 
 from qpyt_gradio.errors import InvalidInput
 
 GGUF_SUFFIX = ".gguf"
+ORIGINAL_UNET_PREFIX = "model.diffusion_model."
+ORIGINAL_UNET_PARTS = ("input_blocks.", "middle_block.", "output_blocks.", "time_embed.", "label_emb.", "out.")
 GGUF_MAGIC = b"GGUF"
 UNQUANTIZED = frozenset({"F32", "F16", "BF16"})
 
@@ -74,3 +77,17 @@ def refuse_undequantizable(path: Path, contents: GGUFContents) -> None:
             f"{path.name} holds weights quantized as {', '.join(unreadable)}, which diffusers cannot dequantize "
             f"(it reads {', '.join(sorted(readable))}). Download a Q8_0, Q5_K or Q4_K version of this model."
         )
+
+
+def unet_checkpoint(path: Path) -> dict[str, torch.Tensor]:
+    """The tensors of a GGUF SDXL UNet, named as diffusers' converter reads them.
+
+    Published UNet GGUFs name their tensors as the original checkpoint does but without its
+    ``model.diffusion_model.`` prefix, which diffusers needs to find the UNet: it is put back here."""
+    from diffusers.models.model_loading_utils import load_gguf_checkpoint
+
+    tensors = load_gguf_checkpoint(str(path))
+    return {
+        ORIGINAL_UNET_PREFIX + name if name.startswith(ORIGINAL_UNET_PARTS) else name: tensor
+        for name, tensor in tensors.items()
+    }

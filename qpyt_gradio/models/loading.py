@@ -18,6 +18,7 @@ from qpyt_gradio.errors import ModelUnavailable
 from qpyt_gradio.models.bitsandbytes_option import quantization_config
 from qpyt_gradio.models.catalog import ModelSpec
 from qpyt_gradio.models.detect import detect_checkpoint
+from qpyt_gradio.models.gguf_file import unet_checkpoint
 from qpyt_gradio.models.hub import hub_errors
 
 log = logging.getLogger(__name__)
@@ -68,19 +69,28 @@ def _load_single_file(
     cls: type[diffusers.DiffusionPipeline], spec: ModelSpec, dtype: torch.dtype
 ) -> diffusers.DiffusionPipeline:
     """A whole-pipeline checkpoint loads as one; a denoiser-only one (most FLUX files, every GGUF)
-    borrows the other components from the local configs folder or the variant's base repository.
-    A GGUF denoiser keeps its quantized weights and computes in ``dtype``."""
-    detected = detect_checkpoint(Path(spec.location))
+    borrows the other components from the local configs folder or the variant's base repository."""
+    path = Path(spec.location)
+    detected = detect_checkpoint(path)
     base = spec.config_source or spec.engine_variant.base_repo
     with hub_errors(base):
         if not detected.denoiser_only:
             return cls.from_single_file(spec.location, dtype=dtype, config=spec.config_source)
-        class_name, folder = spec.engine.denoiser
-        quantization = diffusers.GGUFQuantizationConfig(compute_dtype=dtype) if detected.quant is not None else None
-        denoiser = getattr(diffusers, class_name).from_single_file(
-            spec.location, config=base, subfolder=folder, dtype=dtype, quantization_config=quantization
-        )
-        return cls.from_pretrained(base, dtype=dtype, use_safetensors=True, **{folder: denoiser})
+        denoiser = load_denoiser(path, spec.engine.denoiser, base, dtype, quantized=detected.quant is not None)
+        return cls.from_pretrained(base, dtype=dtype, use_safetensors=True, **{spec.engine.denoiser[1]: denoiser})
+
+
+def load_denoiser(
+    path: Path, denoiser: tuple[str, str], base: str, dtype: torch.dtype, quantized: bool
+) -> torch.nn.Module:
+    """The denoiser (``(class name, subfolder)``) held by a single file, its config from ``base``; a
+    ``quantized`` (GGUF) one keeps its quantized weights and computes in ``dtype``."""
+    class_name, folder = denoiser
+    quantization = diffusers.GGUFQuantizationConfig(compute_dtype=dtype) if quantized else None
+    source = unet_checkpoint(path) if quantized and folder == "unet" else str(path)
+    return getattr(diffusers, class_name).from_single_file(
+        source, config=base, subfolder=folder, dtype=dtype, quantization_config=quantization
+    )
 
 
 def derive_pipeline(base: diffusers.DiffusionPipeline, spec: ModelSpec, task: Task) -> diffusers.DiffusionPipeline:

@@ -3,9 +3,10 @@
 Each 2-D weight whose rows split into whole blocks is quantized: Q4_K with :func:`quantize_q4_k`
 (gguf's Python package decodes K-quants but has no encoder for them), the other types with gguf's
 own encoder; biases, norms and other small tensors stay F32, as in published files.
-``general.architecture`` names the model (``flux``, ``sd3``). SD3 is written in Stability's
-original layout; the tiny FLUX in diffusers' layout, since diffusers converts original FLUX
-tensors only at FLUX.1's full width.
+``general.architecture`` names the model (``flux``, ``sd3``, ``sdxl``). SD3 and the SDXL UNet are
+written in Stability's original layout without its ``model.diffusion_model.`` prefix, as published
+GGUF files are; the tiny FLUX in diffusers' layout, since diffusers converts original FLUX tensors
+only at FLUX.1's full width.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from diffusers import FluxTransformer2DModel, SD3Transformer2DModel
+from diffusers import FluxTransformer2DModel, SD3Transformer2DModel, UNet2DConditionModel
 from gguf import GGML_QUANT_SIZES, GGMLQuantizationType, GGUFWriter, quants
 
+from support import sdxl_original
 from support.sd3_original import PREFIX, to_original
 
 SUPER_BLOCK = 256
@@ -103,6 +105,12 @@ def write_flux_gguf(diffusers_folder: Path, destination: Path, quant: str = "Q8_
     """The FLUX transformer of a diffusers folder as a GGUF file in diffusers' layout."""
     transformer = FluxTransformer2DModel.from_pretrained(diffusers_folder, subfolder="transformer")
     return write_gguf(transformer.state_dict(), "flux", quant, destination)
+
+
+def write_sdxl_gguf(diffusers_folder: Path, destination: Path, quant: str = "Q8_0") -> Path:
+    """The SDXL UNet of a diffusers folder as a GGUF file in the original layout (no prefix)."""
+    unet = UNet2DConditionModel.from_pretrained(diffusers_folder, subfolder="unet")
+    return write_gguf(sdxl_original.to_original(unet.state_dict(), dict(unet.config)), "sdxl", quant, destination)
 
 
 def wide_flux_folder(demo_folder: Path, destination: Path) -> Path:
