@@ -178,3 +178,16 @@ def test_a_q4_k_flux_is_detected_loaded_quantized_and_generates_close_to_fp32(wi
     error = np.abs(quantized - image(wide_workspace, "wide-flux")).mean()
     print(f"flux Q4_K vs fp32: mean abs error {error:.3f} / 255")
     assert 0 < error < 6.0
+
+
+def test_the_sdxl_unet_written_in_the_original_layout_converts_back_to_the_same_tensors(demo_models):
+    from diffusers import UNet2DConditionModel
+    from diffusers.loaders.single_file_utils import convert_ldm_unet_checkpoint
+    from support.sdxl_original import PREFIX, to_original
+
+    unet = UNet2DConditionModel.from_pretrained(demo_models["demo-sdxl"].location, subfolder="unet")
+    state = unet.state_dict()
+    original = {PREFIX + name: tensor for name, tensor in to_original(state, dict(unet.config)).items()}
+    converted = convert_ldm_unet_checkpoint(original, dict(unet.config))
+    assert converted.keys() == state.keys()
+    assert all(torch.equal(converted[name], tensor) for name, tensor in state.items())
