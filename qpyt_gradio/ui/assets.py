@@ -17,6 +17,8 @@ input[role="combobox"] { text-overflow: ellipsis; padding-right: 1.75rem !import
 .qpyt-range-note { font-size: var(--text-sm); color: var(--body-text-color-subdued); margin-top: 0.25rem; }
 #qpyt-quantize-note { font-size: var(--text-sm); color: var(--body-text-color-subdued); }
 .slider_input_container, .slider_input_container input[type="range"] { min-width: 0; }
+.qpyt-step .head { flex-wrap: wrap; row-gap: var(--spacing-sm); }
+.qpyt-step .head [data-testid="block-info"] { white-space: nowrap; }
 .icon-button-wrapper.top-panel:not(:has(*)) { display: none; }
 footer .record.hidden + .divider { display: none; }
 """
