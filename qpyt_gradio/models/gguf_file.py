@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
 from gguf import GGUFReader
 
 from qpyt_gradio.errors import InvalidInput
+
+if TYPE_CHECKING:
+    import torch
 
 GGUF_SUFFIX = ".gguf"
 ORIGINAL_UNET_PREFIX = "model.diffusion_model."
