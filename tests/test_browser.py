@@ -228,8 +228,11 @@ def test_an_output_is_sent_to_img2img_with_one_click(page):
     send_to(page, "generate", "Img2img")
     page.wait_for_selector("#qpyt-img2img-source img", timeout=30_000)
     assert page.get_by_role("tab", name="Img2img").get_attribute("aria-selected") == "true"
-    assert page.input_value("#qpyt-img2img-prompt textarea") == "a lighthouse to redraw", "the prompt came along"
+    page.wait_for_function(  # the prompt came along
+        "document.querySelector('#qpyt-img2img-prompt textarea').value === 'a lighthouse to redraw'", timeout=10_000
+    )
     page.click("#qpyt-img2img-send input")
+    page.locator("ul[role=listbox] li", has_text="Upscale").first.wait_for(timeout=10_000)
     offered = page.locator("ul[role=listbox] li").all_inner_texts()
     assert "Img2img" not in offered and "Upscale" in offered
     page.keyboard.press("Escape")
@@ -529,6 +532,7 @@ def test_style_chips_and_a_lora_slot_make_the_prompt_the_model_sees(page):
     page.fill("#qpyt-prompt textarea", "a fox")
     pick_option(page, "#qpyt-generate-styles", "Cinematic Still")
     pick_option(page, "#qpyt-generate-styles", "Film Noir")
+    page.wait_for_function("document.querySelectorAll('#qpyt-generate-styles .token').length === 2", timeout=10_000)
     chips = page.locator("#qpyt-generate-styles .token").all_inner_texts()
     assert len(chips) == 2 and "Cinematic Still" in chips[0], "chips keep the order they were picked in"
     page.wait_for_function(
