@@ -292,6 +292,8 @@ def test_cancel_stops_a_long_job_and_the_page_stays_ready(page):
     page.wait_for_selector("text=Cancelled after step", timeout=60_000)
     assert history_count(page) == before
     page.wait_for_function("!document.querySelector('#qpyt-generate-result img')", timeout=10_000)
+    # the cancelled run's event has ended (Run ignores a press while its event is pending)
+    page.wait_for_function("document.querySelector('#qpyt-generate-cancel').disabled", timeout=10_000)
     page.locator("#qpyt-generate-brick input[aria-label='number input for Steps']").fill("2")
     page.click("#qpyt-generate-run")
     page.wait_for_function(f"document.querySelectorAll('#qpyt-history img').length > {before}", timeout=60_000)
